@@ -1,0 +1,56 @@
+# Two commands matter: `make run` and `make test`. Everything else is a helper for them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+DEMO_USER ?= demo
+DEMO_PASSWORD ?= demo-pass-2026
+export DEMO_USER DEMO_PASSWORD
+
+.PHONY: setup run test lint format bench faults messages makemessages clean screenshot
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+messages: $(VENV)/.installed
+	$(PY) scripts/compile_messages.py
+
+setup: $(VENV)/.installed messages
+
+## make run: set up, migrate, load demo data, start web + Celery worker + beat.
+run: export DEBUG ?= true
+run: setup
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py demo_data --user $(DEMO_USER) --password $(DEMO_PASSWORD)
+	scripts/run.sh
+
+## make test: set up and run the whole suite (PostgreSQL and Redis when they answer).
+test: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdef
+test: setup
+	eval "$$($(PY) scripts/services.py)"; \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Extract translatable strings into locale/ (German catalogue).
+makemessages: export DEBUG ?= true
+makemessages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l de --no-obsolete --ignore=.venv --ignore=staticfiles \
+		--ignore=benchmarks --ignore=tests --extension=html,txt,py
+
+bench: export SECRET_KEY ?= bench-only-secret-key-not-for-production-0123456789abcdef
+bench: setup
+	eval "$$($(PY) scripts/services.py)"; \
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf .celery staticfiles .pytest_cache db.sqlite3

@@ -1,0 +1,156 @@
+"""Demo data for the clients app: German and English clients in both forms of address."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from crm.demo import DemoContext
+
+from .models import Client, Contact, Note, Tag
+
+GERMAN_PEOPLE = [
+    ("Frau Dr.", "Weber", "Sabine"),
+    ("Herr", "Schneider", "Thomas"),
+    ("Frau", "Fischer", "Anna"),
+    ("Herr", "Becker", "Jonas"),
+    ("Frau", "Hoffmann", "Lea"),
+    ("Herr Prof.", "Wagner", "Markus"),
+    ("Frau", "Schäfer", "Jülide"),
+    ("Herr", "Koch", "Björn"),
+]
+ENGLISH_PEOPLE = [
+    ("Ms", "Turner", "Emily"),
+    ("Mr", "Patel", "Raj"),
+    ("Dr.", "O'Brien", "Siobhan"),
+    ("Mr", "Walker", "James"),
+]
+GERMAN_COMPANIES = [
+    "Bäckerei Sonnenschein",
+    "Müller & Söhne GmbH",
+    "Kanzlei Weber",
+    "Gärtnerei Grünblick",
+    "Stadtwerke Kleinstadt",
+    "Café Kranich",
+    "Architekturbüro Lichtraum",
+    "Yoga-Studio Atemzug",
+]
+ENGLISH_COMPANIES = [
+    "Brightside Media Ltd",
+    "Northwind Traders",
+    "Harbour Lane Books",
+    "Greenleaf Consulting",
+]
+CITIES = [("10115", "Berlin"), ("80331", "München"), ("20095", "Hamburg"), ("50667", "Köln")]
+TAGS = ["Agentur", "Stammkunde", "Retainer", "Non-Profit", "Empfehlung", "Print"]
+NOTES = [
+    (Note.Kind.NO_GO, "Niemals vor 10 Uhr anrufen – morgens sind Kundentermine."),
+    (Note.Kind.NO_GO, "Keine Stockfotos mit Menschen verwenden."),
+    (Note.Kind.WISH, "Wünscht sich kurze, wöchentliche Updates per E-Mail, freitags."),
+    (Note.Kind.DIRECTION, "Markenfarbe ist Dunkelgrün; Logo nie verzerren."),
+    (
+        Note.Kind.CONTEXT,
+        "Hat die Firma 2019 vom Vater übernommen; Entscheidungen trifft sie allein.",
+    ),
+    (Note.Kind.CALL, "Telefonat zur Freigabe der Startseite: zufrieden, kleine Textänderungen."),
+    (Note.Kind.MEETING, "Workshop vor Ort: Zielgruppe und Tonalität festgelegt."),
+    (Note.Kind.WISH, "Prefers one consolidated feedback round instead of many small ones."),
+]
+
+
+def wipe(user: Any) -> None:
+    """Delete the demo user's clients, notes, contacts and tags."""
+    Client.objects.filter(owner=user).delete()
+    Tag.objects.filter(owner=user).delete()
+
+
+def seed(context: DemoContext) -> None:
+    """Create ``context.clients`` clients with contacts, tags and notes (bulk inserts)."""
+    rng = context.rng
+    user = context.user
+    tags = Tag.objects.bulk_create([Tag(owner=user, name=name) for name in TAGS])
+    clients: list[Client] = []
+    for index in range(context.clients):
+        clients.append(_client(index, user, rng))
+    Client.objects.bulk_create(clients, batch_size=1000)
+    tag_links = [
+        Client.tags.through(client_id=client.pk, tag_id=tag.pk)
+        for client in clients
+        for tag in rng.sample(tags, k=rng.randint(0, 2))
+    ]
+    Client.tags.through.objects.bulk_create(tag_links, batch_size=2000)
+    contacts = [
+        Contact(
+            client=client,
+            name=client.salutation if client.kind == Client.Kind.PERSON else "Projektleitung",
+            role="Geschäftsführung" if client.language == "de" else "Director",
+            email=client.email,
+            phone=client.phone,
+            is_primary=True,
+        )
+        for client in clients
+    ]
+    Contact.objects.bulk_create(contacts, batch_size=1000)
+    notes = []
+    for client in clients:
+        for offset, (kind, body) in enumerate(rng.sample(NOTES, k=rng.randint(1, 3))):
+            notes.append(
+                Note(
+                    client=client,
+                    kind=kind,
+                    body=body,
+                    is_pinned=offset == 0 and rng.random() < 0.4,
+                    noted_on=context.today - datetime.timedelta(days=rng.randint(0, 400)),
+                )
+            )
+    Note.objects.bulk_create(notes, batch_size=2000)
+    context.shared["clients"] = clients
+    context.count("clients", len(clients))
+    context.count("notes", len(notes))
+
+
+def _client(index: int, user: Any, rng: Any) -> Client:
+    german = index % 3 != 2
+    person = index % 2 == 0
+    informal = index % 4 in (1, 2)
+    postal_code, city = CITIES[index % len(CITIES)]
+    suffix = f" {index // 12 + 1}" if index >= 12 else ""
+    if person:
+        title, last, first = (GERMAN_PEOPLE if german else ENGLISH_PEOPLE)[
+            index // 2 % (len(GERMAN_PEOPLE) if german else len(ENGLISH_PEOPLE))
+        ]
+        name = f"{first} {last}{suffix}"
+        salutation = first if informal else f"{title} {last}"
+        kind = Client.Kind.PERSON
+    else:
+        companies = GERMAN_COMPANIES if german else ENGLISH_COMPANIES
+        name = companies[index // 2 % len(companies)] + suffix
+        title, last, first = (GERMAN_PEOPLE if german else ENGLISH_PEOPLE)[index % 4]
+        salutation = first if informal else f"{title} {last}"
+        kind = Client.Kind.COMPANY
+    slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
+    return Client(
+        owner=user,
+        kind=kind,
+        name=name,
+        email=f"{slug}{index}@example.com",
+        phone=f"+49 30 {rng.randint(1000000, 9999999)}",
+        street=f"{rng.choice(['Hauptstraße', 'Gartenweg', 'Lindenallee', 'High Street'])} "
+        f"{rng.randint(1, 120)}",
+        postal_code=postal_code,
+        city=city,
+        country="Deutschland" if german else "United Kingdom",
+        language=Client.Language.GERMAN if german else Client.Language.ENGLISH,
+        form_of_address=(
+            Client.FormOfAddress.INFORMAL if informal else Client.FormOfAddress.FORMAL
+        ),
+        salutation=salutation,
+        status=rng.choice(
+            [Client.Status.ACTIVE] * 5
+            + [Client.Status.LEAD, Client.Status.PAST, Client.Status.PAUSED]
+        ),
+        relationship=rng.choice(
+            [Client.Relationship.NEW, Client.Relationship.REGULAR, Client.Relationship.LOYAL]
+        ),
+        payment_terms_days=rng.choice([7, 14, 14, 30]),
+    )

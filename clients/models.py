@@ -1,0 +1,233 @@
+"""Clients, their contact people, personal notes and tags."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import OwnedModel, OwnedQuerySet, TimestampedModel
+from crm.tone import Tone, tone_for
+from crm.validators import validate_phone
+
+
+class Cadence(models.TextChoices):
+    """How often a client hears about a project's progress."""
+
+    NONE = "none", _("No status updates")
+    WEEKLY = "weekly", _("Weekly")
+    BIWEEKLY = "biweekly", _("Every two weeks")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class Tag(OwnedModel):
+    """A freelancer's label for grouping clients (e.g. "agency", "retainer")."""
+
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints: ClassVar = [
+            models.UniqueConstraint("owner", Lower("name"), name="tag_name_unique_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientQuerySet(OwnedQuerySet):
+    def active(self) -> ClientQuerySet:
+        """Return the clients that are not archived."""
+        return self.filter(archived_at__isnull=True)
+
+
+class Client(OwnedModel):
+    """A person or company the freelancer works for, and how they want to be addressed."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        COMPANY = "company", _("Company")
+
+    class Language(models.TextChoices):
+        GERMAN = "de", _("German")
+        ENGLISH = "en", _("English")
+
+    class FormOfAddress(models.TextChoices):
+        # German: Sie / du; English: formal / casual.
+        FORMAL = "formal", _("Formal (Sie / formal English)")
+        INFORMAL = "informal", _("Informal (du / casual English)")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+        VIDEO = "video", _("Video call")
+        IN_PERSON = "in_person", _("In person")
+        CHAT = "chat", _("Chat")
+
+    class Status(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        PAST = "past", _("Past")
+
+    class Relationship(models.TextChoices):
+        NEW = "new", _("New")
+        REGULAR = "regular", _("Regular")
+        LOYAL = "loyal", _("Loyal")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("Company name, or the person's full name.")
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
+    website = models.URLField(_("website"), blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.GERMAN
+    )
+    form_of_address = models.CharField(
+        _("form of address"),
+        max_length=10,
+        choices=FormOfAddress.choices,
+        default=FormOfAddress.FORMAL,
+    )
+    salutation = models.CharField(
+        _("salutation"),
+        max_length=120,
+        blank=True,
+        help_text=_('As written in letters, e.g. "Frau Dr. Weber" or "Anna".'),
+    )
+    sign_off = models.CharField(
+        _("sign-off"),
+        max_length=120,
+        blank=True,
+        help_text=_('Leave empty for the default, e.g. "Mit freundlichen Grüßen".'),
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    relationship = models.CharField(
+        _("relationship"), max_length=10, choices=Relationship.choices, default=Relationship.NEW
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="clients", verbose_name=_("tags"))
+    update_cadence = models.CharField(
+        _("default status-update cadence"),
+        max_length=10,
+        choices=Cadence.choices,
+        default=Cadence.WEEKLY,
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes: ClassVar = [
+            models.Index(fields=["owner", "name"], name="client_owner_name"),
+            models.Index(fields=["owner", "status"], name="client_owner_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
+    @property
+    def tone(self) -> Tone:
+        """Return how to address this client (see crm.tone)."""
+        return tone_for(self)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def postal_lines(self) -> list[str]:
+        """Return the postal address as lines, for the address field of a letter."""
+        city_line = " ".join(part for part in (self.postal_code, self.city) if part)
+        return [line for line in (self.street, city_line, self.country) if line]
+
+
+class ContactQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+
+class Contact(TimestampedModel):
+    """A person at a client: who they are and how to reach them."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-is_primary", "name")
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NoteQuerySet(OwnedQuerySet):
+    owner_path = "client__owner"
+
+    def prominent(self) -> NoteQuerySet:
+        """Return the notes that stand at the top: pinned ones and every no-go."""
+        return self.filter(models.Q(is_pinned=True) | models.Q(kind=Note.Kind.NO_GO))
+
+
+class Note(TimestampedModel):
+    """A personal note about a client: what they wish, what must never happen, what was said."""
+
+    class Kind(models.TextChoices):
+        WISH = "wish", _("Wish")
+        DIRECTION = "direction", _("Direction")
+        NO_GO = "no_go", _("No-go")
+        CONTEXT = "context", _("Context")
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CONTEXT)
+    noted_on = models.DateField(_("date"), default=timezone.localdate)
+    body = models.TextField(_("note"), max_length=10_000)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+
+    objects = NoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-noted_on", "-created_at")
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        indexes: ClassVar = [
+            models.Index(fields=["client", "-noted_on"], name="note_client_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.body[:40]}"
+
+    @property
+    def is_prominent(self) -> bool:
+        return self.is_pinned or self.kind == self.Kind.NO_GO

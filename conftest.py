@@ -1,0 +1,183 @@
+"""Shared test fixtures: the personas, real services, and the CI rule on skipped tests.
+
+Personas: ``alice`` owns things; ``bob`` is another freelancer who must see nothing of alice's.
+Service-backed tests carry a marker (postgres, redis, browser); without the service they are
+skipped locally and named in one line, and under ``CI=true`` a skip of such a test fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+SERVICE_MARKERS = ("postgres", "redis", "browser")
+_skipped_service_tests: list[str] = []
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Return whether something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def _service_missing(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "PostgreSQL not configured (DATABASE_URL is not postgres)"
+    if marker == "redis" and not settings.REDIS_URL:
+        return "Redis not configured (REDIS_URL unset)"
+    if marker == "browser" and chromium_path() is None:
+        return "chromium not installed (/usr/bin/chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker in SERVICE_MARKERS:
+            if item.get_closest_marker(marker):
+                reason = _service_missing(marker)
+                if reason:
+                    item.add_marker(pytest.mark.skip(reason=f"[service:{marker}] {reason}"))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "[service:" in str(report.longrepr):
+        _skipped_service_tests.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if not _skipped_service_tests:
+        return
+    names = ", ".join(sorted({nodeid.split("::")[0] for nodeid in _skipped_service_tests}))
+    terminalreporter.write_line(
+        f"SKIPPED SERVICE TESTS ({len(_skipped_service_tests)}): {names}",
+        red=True,
+        bold=True,
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI", "").lower() == "true" and _skipped_service_tests:
+        print(
+            f"\nCI FAILURE: {len(_skipped_service_tests)} service-backed test(s) were skipped; "
+            "CI must run them against PostgreSQL, Redis and chromium."
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _plain_settings(settings: Any, tmp_path: Any) -> None:
+    """Run tests with local e-mail, eager-free Celery and media in a temporary folder."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LANGUAGE_CODE = "en"
+
+
+def make_user(username: str, **extra: Any) -> Any:
+    from crm.models import Profile, User
+
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.com", password="correct horse 42", **extra
+    )
+    Profile.objects.create(
+        user=user,
+        display_name=username.capitalize(),
+        business_name=f"{username.capitalize()} Design",
+        street="Hauptstraße 1",
+        postal_code="10115",
+        city="Berlin",
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+        tax_number="12/345/67890",
+        vat_id="DE123456789",
+        language="en",
+    )
+    return user
+
+
+@pytest.fixture
+def alice(db: None) -> Any:
+    """A freelancer who owns things."""
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db: None) -> Any:
+    """Another freelancer, who must see nothing of alice's."""
+    return make_user("bob")
+
+
+@pytest.fixture
+def alice_client(client: Any, alice: Any) -> Any:
+    """pytest-django's HTTP client, logged in as alice."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(client: Any, bob: Any) -> Any:
+    """pytest-django's HTTP client, logged in as bob."""
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def anon_client(client: Any) -> Any:
+    return client
+
+
+@pytest.fixture
+def browser(live_server: Any) -> Iterator[Any]:
+    """A headless Debian chromium driven by Playwright (sync API)."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between page actions are still synchronous, so allow them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

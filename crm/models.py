@@ -1,0 +1,200 @@
+"""The shared base: the freelancer (user and profile) and the abstract owned model."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_bic, validate_iban, validate_phone
+
+CURRENCIES = [("EUR", "EUR"), ("CHF", "CHF"), ("USD", "USD"), ("GBP", "GBP")]
+
+
+def new_token() -> str:
+    """Return an unguessable URL token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+TIME_ZONES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
+
+
+class User(AbstractUser):
+    """A freelancer: logs in with e-mail (or username) and owns everything they create."""
+
+    email = models.EmailField(_("e-mail address"))
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints: ClassVar = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    @property
+    def profile_or_default(self) -> Profile:
+        """Return the profile, or an unsaved default one for a user who has none yet."""
+        try:
+            return self.profile
+        except Profile.DoesNotExist:
+            return Profile(user=self)
+
+
+class Profile(models.Model):
+    """What documents and e-mails need to know about the freelancer."""
+
+    class Language(models.TextChoices):
+        GERMAN = "de", _("German")
+        ENGLISH = "en", _("English")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    display_name = models.CharField(_("display name"), max_length=120, blank=True)
+    business_name = models.CharField(_("business name"), max_length=200, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True, default="Deutschland")
+    reply_to_email = models.EmailField(_("e-mail for replies"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
+    website = models.URLField(_("website"), blank=True)
+    tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
+    vat_id = models.CharField(_("VAT ID"), max_length=20, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=42, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    is_small_business = models.BooleanField(
+        _("small-business VAT exemption (§ 19 UStG)"),
+        default=False,
+        help_text=_("Invoices then carry no VAT and the legally required note."),
+    )
+    default_currency = models.CharField(
+        _("default currency"), max_length=3, choices=CURRENCIES, default="EUR"
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONES, default="Europe/Berlin"
+    )
+    language = models.CharField(
+        _("interface language"), max_length=2, choices=Language.choices, default=Language.GERMAN
+    )
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=new_token, editable=False
+    )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="logos/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"])],
+        help_text=_("PNG or JPEG, shown on offers and invoices."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """Return the name the freelancer signs with."""
+        return self.display_name or self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def reply_address(self) -> str:
+        """Return the address clients should answer to."""
+        return self.reply_to_email or self.user.email
+
+    @property
+    def postal_lines(self) -> list[str]:
+        """Return the postal address as lines, for letterheads."""
+        city_line = " ".join(part for part in (self.postal_code, self.city) if part)
+        return [line for line in (self.street, city_line) if line]
+
+
+class OwnedQuerySet(models.QuerySet):
+    """A queryset that can narrow itself to one freelancer's rows.
+
+    Models owned through a parent set ``owner_path`` (e.g. ``"client__owner"``).
+    """
+
+    owner_path: ClassVar[str] = "owner"
+
+    def owned_by(self, user: Any) -> OwnedQuerySet:
+        """Return only the rows that belong to ``user`` (none for an anonymous user)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(**{self.owner_path: user})
+
+
+class OwnedModel(models.Model):
+    """A row created by one freelancer; every view reaches it through ``owned_by(user)``."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class TimestampedModel(models.Model):
+    """A row owned through its parent, with creation and update times."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when, for clients, projects, offers and invoices."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        ARCHIVE = "archive", _("Archived")
+        ERASE = "erase", _("Erased")
+        EXPORT = "export", _("Exported")
+        STATUS = "status", _("Status changed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    actor = models.CharField(_("who"), max_length=200)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.CharField(_("object id"), max_length=50)
+    object_repr = models.CharField(_("object"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-occurred_at", "-pk")
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes: ClassVar = [
+            models.Index(fields=["owner", "-occurred_at"], name="audit_owner_time"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.object_repr}"

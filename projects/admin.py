@@ -1,0 +1,89 @@
+from django.contrib import admin
+
+from .models import (
+    ChangeRequest,
+    Invoice,
+    InvoiceLine,
+    Milestone,
+    NumberSequence,
+    Offer,
+    OfferLine,
+    Payment,
+    PortalLink,
+    Project,
+    RevisionRound,
+    ScopeItem,
+)
+
+
+class ScopeItemInline(admin.TabularInline):
+    model = ScopeItem
+    extra = 0
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+class RevisionInline(admin.TabularInline):
+    model = RevisionRound
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("title", "client", "owner", "status", "deadline_on")
+    list_filter = ("status", "pricing")
+    search_fields = ("title", "client__name")
+    raw_id_fields = ("owner", "client")
+    inlines = (ScopeItemInline, MilestoneInline, RevisionInline)
+
+
+class OfferLineInline(admin.TabularInline):
+    model = OfferLine
+    extra = 0
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ("number", "version", "project", "status", "issued_on", "total_gross")
+    list_filter = ("status",)
+    raw_id_fields = ("owner", "project")
+    inlines = (OfferLineInline,)
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ("number", "client", "status", "issued_on", "due_on", "total_gross")
+    list_filter = ("status",)
+    raw_id_fields = ("owner", "project", "client", "offer", "cancels")
+    inlines = (InvoiceLineInline, PaymentInline)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # An issued invoice is never deleted (GoBD); it is cancelled by a cancellation invoice.
+        return obj is None or obj.status == Invoice.Status.DRAFT
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    list_display = ("title", "project", "status", "requested_on")
+    list_filter = ("status",)
+    raw_id_fields = ("owner", "project")
+
+
+admin.site.register(NumberSequence)
+admin.site.register(PortalLink)
+admin.site.register(ScopeItem)
+admin.site.register(Milestone)
+admin.site.register(RevisionRound)
