@@ -100,3 +100,33 @@ def message_approve(*, message: Message, send_after: datetime.datetime | None = 
     if updated:
         message.refresh_from_db()
     return message
+
+
+def message_compose(
+    *,
+    kind: str,
+    client: Client,
+    dedupe_key: str,
+    status: str = Message.Status.DRAFT,
+    send_after: datetime.datetime | None = None,
+    **links: Any,
+) -> tuple[Message, bool]:
+    """Write a message of ``kind`` to ``client`` from the message templates and queue it.
+
+    ``links`` name what it is about (project, invoice, milestone, offer, change_request); they
+    feed the template context and are stored on the row. Safe to run twice (dedupe key).
+    """
+    # Until the template catalogue is in place: greeting, the kind's name, the closing.
+    tone = client.tone
+    label = str(Message.Kind(kind).label)
+    body = f"{tone.greeting}\n\n{label}\n\n{tone.closing}"
+    return message_create(
+        client=client,
+        kind=kind,
+        subject=label,
+        body_text=body,
+        dedupe_key=dedupe_key,
+        status=status,
+        send_after=send_after,
+        **links,
+    )
