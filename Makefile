@@ -52,5 +52,9 @@ bench: setup
 	eval "$$($(PY) scripts/services.py)"; \
 	$(PY) benchmarks/run.py
 
+## Retake docs/screenshot.png from a running `make run` (demo data loaded).
+screenshot: $(VENV)/.installed
+	$(PY) scripts/screenshot.py http://127.0.0.1:8000 docs/screenshot.png /clients/
+
 clean:
 	rm -rf .celery staticfiles .pytest_cache db.sqlite3

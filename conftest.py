@@ -57,26 +57,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "[service:" in str(report.longrepr):
-        _skipped_service_tests.append(report.nodeid)
+        _skipped_service_tests.append(report.nodeid or str(report.location[0]))
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if not _skipped_service_tests:
         return
-    names = ", ".join(sorted({nodeid.split("::")[0] for nodeid in _skipped_service_tests}))
     terminalreporter.write_line(
-        f"SKIPPED SERVICE TESTS ({len(_skipped_service_tests)}): {names}",
+        f"SKIPPED SERVICE TESTS ({len(_skipped_service_tests)}): "
+        + " ".join(sorted(_skipped_service_tests)),
         red=True,
         bold=True,
     )
+    if _ci():
+        terminalreporter.write_line(
+            "CI FAILURE: service-backed tests were skipped; CI must run them against "
+            "PostgreSQL, Redis and chromium.",
+            red=True,
+            bold=True,
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if os.environ.get("CI", "").lower() == "true" and _skipped_service_tests:
-        print(
-            f"\nCI FAILURE: {len(_skipped_service_tests)} service-backed test(s) were skipped; "
-            "CI must run them against PostgreSQL, Redis and chromium."
-        )
+    # Runs before the terminal summary; the exit status set here is what pytest returns.
+    if _ci() and _skipped_service_tests and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -91,6 +99,8 @@ def _plain_settings(settings: Any, tmp_path: Any) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "en"
+    # A fast hasher: the suite creates and logs in many users; production keeps PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(username: str, **extra: Any) -> Any:
@@ -135,23 +145,55 @@ def alice_client(client: Any, alice: Any) -> Any:
 
 
 @pytest.fixture
-def bob_client(client: Any, bob: Any) -> Any:
-    """pytest-django's HTTP client, logged in as bob."""
+def bob_client(bob: Any) -> Any:
+    """A separate HTTP client, logged in as bob (usable next to ``alice_client``)."""
+    from django.test import Client
+
+    client = Client()
     client.force_login(bob)
     return client
 
 
 @pytest.fixture
-def anon_client(client: Any) -> Any:
-    return client
+def anon_client(db: None) -> Any:
+    """A separate HTTP client nobody is logged in to."""
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture(scope="session")
+def _plain_http_for_live_server() -> Iterator[None]:
+    """Serve the live server over plain HTTP even when DEBUG is off (as under `make test`).
+
+    SecurityMiddleware reads the HTTPS redirect and HSTS settings once, when the live server
+    builds its handler, so the per-test ``settings`` fixture comes too late for them.
+    """
+    from django.test.utils import override_settings
+
+    override = override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    )
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(scope="session")
+def live_server(_plain_http_for_live_server: None, live_server: Any) -> Any:
+    """pytest-django's live server, started after the plain-HTTP settings above."""
+    return live_server
 
 
 @pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
+def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A headless Debian chromium driven by Playwright (sync API)."""
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between page actions are still synchronous, so allow them.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -54,7 +54,16 @@ NOTES = [
     ),
     (Note.Kind.CALL, "Telefonat zur Freigabe der Startseite: zufrieden, kleine Textänderungen."),
     (Note.Kind.MEETING, "Workshop vor Ort: Zielgruppe und Tonalität festgelegt."),
+    (Note.Kind.WISH, "Wünscht eine gesammelte Feedbackrunde statt vieler kleiner."),
+]
+NOTES_EN = [
+    (Note.Kind.NO_GO, "Never send invoices to the general inbox – only to accounts@."),
+    (Note.Kind.NO_GO, "No calls on Fridays."),
     (Note.Kind.WISH, "Prefers one consolidated feedback round instead of many small ones."),
+    (Note.Kind.DIRECTION, "Plain British English; no exclamation marks."),
+    (Note.Kind.CONTEXT, "Board meets monthly; decisions above £5k wait for it."),
+    (Note.Kind.CALL, "Call about the brochure: happy, wants a second colour option."),
+    (Note.Kind.MEETING, "Kick-off meeting: agreed scope and the two milestones."),
 ]
 
 
@@ -65,7 +74,9 @@ def wipe(user: Any) -> None:
 
 
 def seed(context: DemoContext) -> None:
-    """Create ``context.clients`` clients with contacts, tags and notes (bulk inserts)."""
+    """Create clients with contacts, tags, notes and their timeline entries (bulk inserts)."""
+    from communications.models import Activity
+
     rng = context.rng
     user = context.user
     tags = Tag.objects.bulk_create([Tag(owner=user, name=name) for name in TAGS])
@@ -82,7 +93,7 @@ def seed(context: DemoContext) -> None:
     contacts = [
         Contact(
             client=client,
-            name=client.salutation if client.kind == Client.Kind.PERSON else "Projektleitung",
+            name=client.name if client.kind == Client.Kind.PERSON else "Projektleitung",
             role="Geschäftsführung" if client.language == "de" else "Director",
             email=client.email,
             phone=client.phone,
@@ -92,21 +103,45 @@ def seed(context: DemoContext) -> None:
     ]
     Contact.objects.bulk_create(contacts, batch_size=1000)
     notes = []
-    for client in clients:
-        for offset, (kind, body) in enumerate(rng.sample(NOTES, k=rng.randint(1, 3))):
+    kinds = list(Note.Kind)
+    for index, client in enumerate(clients):
+        pool = NOTES if client.language == Client.Language.GERMAN else NOTES_EN
+        chosen = rng.sample(pool, k=rng.randint(1, 3))
+        if index < len(kinds):
+            # The first clients carry one note of every kind, so the demo shows them all.
+            chosen.insert(0, next(note for note in pool if note[0] == kinds[index]))
+        for offset, (kind, body) in enumerate(chosen):
             notes.append(
                 Note(
                     client=client,
                     kind=kind,
                     body=body,
-                    is_pinned=offset == 0 and rng.random() < 0.4,
+                    is_pinned=offset == 0 and kind != Note.Kind.NO_GO and rng.random() < 0.4,
                     noted_on=context.today - datetime.timedelta(days=rng.randint(0, 400)),
                 )
             )
     Note.objects.bulk_create(notes, batch_size=2000)
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                owner=user,
+                client=note.client,
+                kind=Activity.Kind.NOTE,
+                occurred_at=datetime.datetime.combine(
+                    note.noted_on, datetime.time(10), tzinfo=context.now.tzinfo
+                ),
+                summary=f"{note.get_kind_display()}: {note.body}"[:300],
+                detail=note.body,
+                note=note,
+            )
+            for note in notes
+        ],
+        batch_size=2000,
+    )
     context.shared["clients"] = clients
     context.count("clients", len(clients))
     context.count("notes", len(notes))
+    context.shared["notes"] = notes
 
 
 def _client(index: int, user: Any, rng: Any) -> Client:

@@ -141,6 +141,10 @@ class Client(OwnedModel):
         indexes: ClassVar = [
             models.Index(fields=["owner", "name"], name="client_owner_name"),
             models.Index(fields=["owner", "status"], name="client_owner_status"),
+            # The list sorts by creation date and hides archived clients.
+            models.Index(fields=["owner", "-created_at"], name="client_owner_created"),
+            # Duplicate check of the CSV import and the client form.
+            models.Index(Lower("email"), "owner", name="client_owner_email_ci"),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +227,11 @@ class Note(TimestampedModel):
         verbose_name_plural = _("notes")
         indexes: ClassVar = [
             models.Index(fields=["client", "-noted_on"], name="note_client_date"),
+            models.Index(
+                fields=["client"],
+                name="note_client_prominent",
+                condition=models.Q(is_pinned=True) | models.Q(kind="no_go"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import Activity, Message
+from .models import (
+    Activity,
+    ClientCommunication,
+    CommunicationSettings,
+    Message,
+    MessageTemplate,
+    ReminderPause,
+)
 
 
 @admin.register(Message)
@@ -33,3 +40,28 @@ class ActivityAdmin(admin.ModelAdmin):
         "invoice",
         "change_request",
     )
+
+
+@admin.register(ReminderPause)
+class ReminderPauseAdmin(admin.ModelAdmin):
+    list_display = ("reason", "client", "invoice", "until_on", "lifted_at")
+    raw_id_fields = ("owner", "client", "invoice")
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ("kind", "language", "form", "owner")
+    list_filter = ("kind", "language", "form")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(CommunicationSettings)
+class CommunicationSettingsAdmin(admin.ModelAdmin):
+    list_display = ("owner", "min_gap_days", "quiet_from", "quiet_until")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(ClientCommunication)
+class ClientCommunicationAdmin(admin.ModelAdmin):
+    list_display = ("client", "min_gap_days")
+    raw_id_fields = ("owner", "client")

@@ -1,13 +1,173 @@
-"""Demo data for the communications app (see crm.demo)."""
+"""Demo data for the communications app (see crm.demo).
 
+The planners themselves write the realistic part (payment reminders, one per client and level;
+delay notices for slipped milestones; keep-in-touch drafts; today's status updates), narrowed to
+the demo user. Around that: a history of sent messages, one scheduled, one failed and one
+uncertain message, a one-off draft, and calls and meetings on the timeline.
+"""
+
+from __future__ import annotations
+
+import datetime
 from typing import Any
 
 from crm.demo import DemoContext
 
+from .models import (
+    Activity,
+    ClientCommunication,
+    CommunicationSettings,
+    Message,
+    MessageTemplate,
+    ReminderPause,
+)
+from .planning import messages_bulk_insert, messages_plan
+
 
 def wipe(user: Any) -> None:
     """Delete the demo user's communications rows."""
+    Activity.objects.filter(owner=user).delete()
+    Message.objects.filter(owner=user).delete()  # reminder items cascade
+    ReminderPause.objects.filter(owner=user).delete()
+    ClientCommunication.objects.filter(owner=user).delete()
+    MessageTemplate.objects.filter(owner=user).delete()
+    CommunicationSettings.objects.filter(owner=user).delete()
+
+
+def _message(client: Any, key: str, **fields: Any) -> Message:
+    return Message(
+        owner_id=client.owner_id, client=client, to=client.email, dedupe_key=key, **fields
+    )
 
 
 def seed(context: DemoContext) -> None:
-    """Create realistic communications rows for the demo user."""
+    """Create realistic communications rows for the demo user (bulk; planners do the rest)."""
+    clients = context.shared.get("clients") or []
+    if not clients:
+        return
+    user, now, rng = context.user, context.now, context.rng
+    CommunicationSettings.objects.create(owner=user)
+    german = [c for c in clients if c.language == "de" and c.email][:40]
+    english = [c for c in clients if c.language == "en" and c.email][:20]
+    sample = german + english
+    rows: list[Message] = []
+    for index, client in enumerate(sample):
+        german_client = client.language == "de"
+        for weeks in (3, 2, 1):
+            sent_at = now - datetime.timedelta(weeks=weeks, hours=rng.randint(0, 48))
+            rows.append(
+                _message(
+                    client,
+                    f"demo:status:{client.pk}:{weeks}",
+                    kind=Message.Kind.STATUS_UPDATE,
+                    subject=(
+                        f"Projektstand vom {sent_at:%d.%m.%Y}"
+                        if german_client
+                        else f"Progress update, {sent_at:%d %b %Y}"
+                    ),
+                    body_text=f"{client.tone.greeting}\n\n"
+                    + (
+                        "kurzer Stand: Konzept und Entwürfe sind abgestimmt, diese Woche folgt "
+                        "die Umsetzung der Startseite."
+                        if german_client
+                        else "A short update: concept and drafts are agreed; this week I build "
+                        "the home page."
+                    )
+                    + f"\n\n{client.tone.closing}\n",
+                    status=Message.Status.SENT,
+                    send_after=sent_at,
+                    sent_at=sent_at,
+                    attempts=1,
+                    message_id=f"<demo.{client.pk}.{weeks}@kundenpflege.crm>",
+                )
+            )
+        if index == 0:
+            rows.append(
+                _message(
+                    client,
+                    f"demo:failed:{client.pk}",
+                    kind=Message.Kind.ONE_OFF,
+                    subject="Unterlagen für den Relaunch" if german_client else "Relaunch files",
+                    body_text=f"{client.tone.greeting}\n\n…\n\n{client.tone.closing}\n",
+                    status=Message.Status.FAILED,
+                    attempts=5,
+                    send_after=now - datetime.timedelta(hours=3),
+                    last_error=(
+                        "The mail server refused the message: (550, b'5.1.1 Mailbox unavailable')"
+                    ),
+                )
+            )
+        if index == 1:
+            rows.append(
+                _message(
+                    client,
+                    f"demo:uncertain:{client.pk}",
+                    kind=Message.Kind.ONE_OFF,
+                    subject="Termin nächste Woche" if german_client else "Meeting next week",
+                    body_text=f"{client.tone.greeting}\n\n…\n\n{client.tone.closing}\n",
+                    status=Message.Status.UNCERTAIN,
+                    attempts=1,
+                    send_after=now - datetime.timedelta(hours=1),
+                    claimed_at=now - datetime.timedelta(hours=1),
+                    last_error=(
+                        "The send was interrupted after the message was handed to the mail "
+                        "server; it may or may not have arrived. Check with the client, then "
+                        "resend by hand if needed."
+                    ),
+                )
+            )
+        if index == 2:
+            rows.append(
+                _message(
+                    client,
+                    f"demo:scheduled:{client.pk}",
+                    kind=Message.Kind.ONE_OFF,
+                    subject="Ihr Zugang zur Vorschau" if german_client else "Your preview login",
+                    body_text=f"{client.tone.greeting}\n\n…\n\n{client.tone.closing}\n",
+                    status=Message.Status.SCHEDULED,
+                    send_after=now + datetime.timedelta(days=1),
+                )
+            )
+        if index == 3:
+            rows.append(
+                _message(
+                    client,
+                    f"demo:draft:{client.pk}",
+                    kind=Message.Kind.ONE_OFF,
+                    subject="Kurze Rückfrage zu den Texten"
+                    if german_client
+                    else "A quick question about the copy",
+                    body_text=f"{client.tone.greeting}\n\n"
+                    + (
+                        "passt es Ihnen, wenn wir die Texte am Donnerstag kurz telefonisch "
+                        "durchgehen?"
+                        if german_client and client.tone.is_formal
+                        else "passt es dir, wenn wir die Texte am Donnerstag kurz durchgehen?"
+                        if german_client
+                        else "would Thursday work to go through the copy on a short call?"
+                    )
+                    + f"\n\n{client.tone.closing}\n",
+                    status=Message.Status.DRAFT,
+                )
+            )
+    messages_bulk_insert(rows)
+    activities = []
+    for client in sample[:30]:
+        activities.append(
+            Activity(
+                owner_id=user.pk,
+                client=client,
+                kind=rng.choice([Activity.Kind.CALL, Activity.Kind.MEETING]),
+                occurred_at=now - datetime.timedelta(days=rng.randint(1, 30)),
+                summary=(
+                    "Telefonat: Feedback zur Startseite"
+                    if client.language == "de"
+                    else "Call: feedback on the home page"
+                ),
+            )
+        )
+    Activity.objects.bulk_create(activities, batch_size=1000)
+    planned = messages_plan(now=now, owner_ids=[user.pk])
+    context.count("messages", Message.objects.filter(owner=user).count())
+    context.count("planned messages", sum(planned.values()))
+    context.count("activities", len(activities))

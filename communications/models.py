@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import ClassVar
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,9 @@ class Message(OwnedModel):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    # What to attach when sending, rendered at send time: [{"type": "invoice", "id": 4}, ...]
+    # with type one of offer, invoice, reminder_letter (see communications.attachments).
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -99,7 +103,14 @@ class Message(OwnedModel):
                 name="message_scheduled_due",
                 condition=models.Q(status="scheduled"),
             ),
+            # The sweeper that turns stale "sending" rows into "uncertain".
+            models.Index(
+                fields=["claimed_at"],
+                name="message_sending_claimed",
+                condition=models.Q(status="sending"),
+            ),
             models.Index(fields=["client", "-created_at"], name="message_client_created"),
+            models.Index(fields=["client", "sent_at"], name="message_client_sent"),
             models.Index(fields=["owner", "status"], name="message_owner_status"),
         ]
 
@@ -108,6 +119,231 @@ class Message(OwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("communications:detail", args=[self.pk])
+
+    @property
+    def is_routine(self) -> bool:
+        """Return whether the minimum gap between messages applies (not to urgent kinds)."""
+        return self.kind in ROUTINE_KINDS
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.HELD}
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+
+# Kinds that wait for the minimum gap; a delay notice and anything the freelancer writes by hand
+# (one-off, replies to change requests, offers, invoices) go out without it.
+ROUTINE_KINDS = frozenset(
+    {
+        Message.Kind.STATUS_UPDATE,
+        Message.Kind.REMINDER_1,
+        Message.Kind.REMINDER_2,
+        Message.Kind.REMINDER_3,
+        Message.Kind.KEEP_IN_TOUCH,
+    }
+)
+REMINDER_KINDS = {
+    1: Message.Kind.REMINDER_1,
+    2: Message.Kind.REMINDER_2,
+    3: Message.Kind.REMINDER_3,
+}
+# Not yet handed to the SMTP server: a planner may still rewrite or cancel these.
+PENDING_STATUSES = frozenset({Message.Status.DRAFT, Message.Status.SCHEDULED, Message.Status.HELD})
+
+
+class ReminderItem(models.Model):
+    """One invoice listed in one payment reminder, at one level.
+
+    The unique (invoice, level) constraint is the database's promise that an invoice never gets
+    two reminders of the same level, whatever planners race; cancelling a reminder deletes its
+    items so the level can be planned again later.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reminder_items")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminder_items")
+    level = models.PositiveSmallIntegerField(_("level"))
+    amount_due = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("reminder item")
+        verbose_name_plural = _("reminder items")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["invoice", "level"], name="reminder_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} @ {self.level}"
+
+
+class ReminderPause(OwnedModel):
+    """A "Mahnstopp": no payment reminders for one invoice or one client, e.g. during a dispute."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="reminder_pauses"
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="reminder_pauses"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    until_on = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("Leave empty to pause until you lift it.")
+    )
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("reminder pause")
+        verbose_name_plural = _("reminder pauses")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(client__isnull=False) | models.Q(invoice__isnull=False),
+                name="reminder_pause_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class SendMode(models.TextChoices):
+    AUTOMATIC = "auto", _("Send automatically")
+    DRAFT = "draft", _("Draft for my approval")
+
+
+class NothingNew(models.TextChoices):
+    SKIP = "skip", _("Skip the update")
+    DRAFT = "draft", _("Write a draft for me to decide")
+
+
+class CommunicationSettings(OwnedModel):
+    """How and when the freelancer's messages go out; defaults apply while no row exists."""
+
+    min_gap_days = models.PositiveSmallIntegerField(
+        _("minimum gap between routine messages (days)"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+    )
+    quiet_from = models.TimeField(_("quiet hours from"), default=datetime.time(19, 0))
+    quiet_until = models.TimeField(_("quiet hours until"), default=datetime.time(8, 0))
+    send_on_weekends = models.BooleanField(_("send on weekends"), default=False)
+    status_update_mode = models.CharField(
+        _("status updates"), max_length=5, choices=SendMode.choices, default=SendMode.AUTOMATIC
+    )
+    nothing_new = models.CharField(
+        _("when nothing is new since the last update"),
+        max_length=5,
+        choices=NothingNew.choices,
+        default=NothingNew.SKIP,
+    )
+    delay_notice_mode = models.CharField(
+        _("delay notices"), max_length=5, choices=SendMode.choices, default=SendMode.DRAFT
+    )
+    reminder_mode = models.CharField(
+        _("friendly and clear payment reminders"),
+        max_length=5,
+        choices=SendMode.choices,
+        default=SendMode.DRAFT,
+        help_text=_("The formal final notice always waits for your approval."),
+    )
+    reminder_1_days = models.PositiveSmallIntegerField(
+        _("friendly note, days after due"), default=3, validators=[MaxValueValidator(365)]
+    )
+    reminder_2_days = models.PositiveSmallIntegerField(
+        _("clear reminder, days after due"), default=14, validators=[MaxValueValidator(365)]
+    )
+    reminder_3_days = models.PositiveSmallIntegerField(
+        _("formal final notice, days after due"), default=28, validators=[MaxValueValidator(365)]
+    )
+    loyal_grace_factor = models.PositiveSmallIntegerField(
+        _("grace factor for loyal clients"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("Loyal clients get the offsets multiplied by this factor."),
+    )
+    keep_in_touch_weeks = models.PositiveSmallIntegerField(
+        _("keep in touch, weeks after the last project ended"),
+        default=6,
+        validators=[MaxValueValidator(104)],
+        help_text=_("0 turns keep-in-touch drafts off."),
+    )
+
+    class Meta:
+        verbose_name = _("communication settings")
+        verbose_name_plural = _("communication settings")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["owner"], name="comm_settings_one_per_owner"),
+            models.CheckConstraint(
+                condition=models.Q(reminder_1_days__lt=models.F("reminder_2_days"))
+                & models.Q(reminder_2_days__lt=models.F("reminder_3_days")),
+                name="comm_settings_offsets_rise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    def reminder_offsets(self) -> dict[int, int]:
+        return {1: self.reminder_1_days, 2: self.reminder_2_days, 3: self.reminder_3_days}
+
+
+class ClientCommunication(OwnedModel):
+    """Per-client exceptions to the freelancer's communication settings (empty = inherit)."""
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="communication_override"
+    )
+    min_gap_days = models.PositiveSmallIntegerField(
+        _("minimum gap (days)"), null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    quiet_from = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    send_on_weekends = models.BooleanField(_("send on weekends"), null=True, blank=True)
+    status_update_mode = models.CharField(
+        _("status updates"), max_length=5, choices=SendMode.choices, blank=True
+    )
+    delay_notice_mode = models.CharField(
+        _("delay notices"), max_length=5, choices=SendMode.choices, blank=True
+    )
+    reminder_mode = models.CharField(
+        _("payment reminders"), max_length=5, choices=SendMode.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("client communication override")
+        verbose_name_plural = _("client communication overrides")
+
+    def __str__(self) -> str:
+        return str(self.client)
+
+
+class MessageTemplate(OwnedModel):
+    """A freelancer's own wording for one kind, language and form (overrides the shipped file)."""
+
+    class Form(models.TextChoices):
+        FORMAL = "formal", _("Formal (Sie / formal)")
+        INFORMAL = "informal", _("Informal (du / casual)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Message.Kind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Client.Language.choices)
+    form = models.CharField(_("form of address"), max_length=10, choices=Form.choices)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"), max_length=20_000)
+
+    class Meta:
+        ordering = ("kind", "language", "form")
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["owner", "kind", "language", "form"], name="message_template_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language}, {self.form})"
 
 
 class Activity(OwnedModel):
@@ -158,6 +394,14 @@ class Activity(OwnedModel):
         indexes: ClassVar = [
             models.Index(fields=["client", "-occurred_at"], name="activity_client_time"),
             models.Index(fields=["client", "kind", "-occurred_at"], name="activity_client_kind"),
+        ]
+        constraints: ClassVar = [
+            # One timeline entry per outgoing message, even when two planners overlap.
+            models.UniqueConstraint(
+                fields=["message"],
+                condition=models.Q(kind="message"),
+                name="activity_one_per_message",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,14 +7,18 @@ Other apps write to the client's timeline and create messages only through these
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 
 from .models import Activity, Message
+
+logger = logging.getLogger(__name__)
 
 
 def activity_record(
@@ -91,15 +95,66 @@ def message_create(
 
 
 def message_approve(*, message: Message, send_after: datetime.datetime | None = None) -> Message:
-    """Turn a draft into a scheduled message (the dispatcher sends it). Safe to run twice."""
+    """Turn a draft into a scheduled message (the dispatcher sends it). Safe to run twice.
+
+    Without ``send_after`` it goes at the next moment the rules allow (quiet hours, weekends, and
+    for routine kinds the minimum gap); the dispatcher is nudged once the transaction commits.
+    """
+    now = timezone.now()
+    # A draft rescheduled for later keeps its time; the rules still apply on top of it.
+    earliest = max(now, message.send_after) if message.send_after else now
+    when = send_after or message_send_time(message=message, now=earliest)
+    status = Message.Status.SCHEDULED if message.client.email else Message.Status.HELD
     updated = Message.objects.filter(pk=message.pk, status=Message.Status.DRAFT).update(
-        status=Message.Status.SCHEDULED,
-        send_after=send_after or timezone.now(),
-        updated_at=timezone.now(),
+        status=status,
+        send_after=when,
+        to=message.client.email,
+        held_reason="" if message.client.email else str(NO_EMAIL),
+        updated_at=now,
     )
     if updated:
         message.refresh_from_db()
+        dispatch_soon()
     return message
+
+
+NO_EMAIL = _("The client has no e-mail address. Add one, then release the message.")
+
+
+def message_send_time(*, message: Message, now: datetime.datetime) -> datetime.datetime:
+    """Return when ``message`` may go out under its freelancer's and client's rules."""
+    from .planning import last_contacts
+    from .rules import rules_for, send_time
+
+    rules = rules_for(message.owner_id, message.client_id)
+    last = last_contacts([message.client_id]).get(message.client_id)
+    return send_time(rules=rules, now=now, last_contact_at=last, urgent=not message.is_routine)
+
+
+def dispatch_soon() -> None:
+    """Ask a worker to run the dispatcher after commit; a dead broker only delays the mail.
+
+    The beat sweep picks the message up anyway, so a broker error is logged, never raised: the
+    web request (approving a draft) must succeed while Redis is down.
+    """
+
+    def enqueue() -> None:
+        from .tasks import dispatch_messages
+
+        try:
+            dispatch_messages.apply_async(retry=False, ignore_result=True)
+        except Exception:  # kombu raises several types for a dead broker
+            logger.warning("Could not reach the Celery broker; beat will send later", exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def _attachments(kind: str, links: dict[str, Any]) -> list[dict[str, Any]]:
+    if kind == Message.Kind.OFFER_SENT and links.get("offer") is not None:
+        return [{"type": "offer", "id": links["offer"].pk}]
+    if kind == Message.Kind.INVOICE_SENT and links.get("invoice") is not None:
+        return [{"type": "invoice", "id": links["invoice"].pk}]
+    return []
 
 
 def message_compose(
@@ -109,24 +164,200 @@ def message_compose(
     dedupe_key: str,
     status: str = Message.Status.DRAFT,
     send_after: datetime.datetime | None = None,
+    body: str = "",
+    subject: str = "",
     **links: Any,
 ) -> tuple[Message, bool]:
     """Write a message of ``kind`` to ``client`` from the message templates and queue it.
 
     ``links`` name what it is about (project, invoice, milestone, offer, change_request); they
-    feed the template context and are stored on the row. Safe to run twice (dedupe key).
+    feed the template context and are stored on the row; an offer or invoice is attached as PDF
+    when sent. Safe to run twice (dedupe key).
     """
-    # Until the template catalogue is in place: greeting, the kind's name, the closing.
+    from .context import message_context
+    from .rendering import message_render
+
+    existing = Message.objects.filter(owner_id=client.owner_id, dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing, False
+    today = timezone.localdate()
+    project = links.get("project")
+    milestones = list(project.milestones.all()) if project is not None else None
+    context = message_context(
+        client=client,
+        today=today,
+        project=project,
+        milestones=milestones,
+        milestone=links.get("milestone"),
+        invoice=links.get("invoice"),
+        offer=links.get("offer"),
+        change_request=links.get("change_request"),
+        body=body,
+    )
     tone = client.tone
-    label = str(Message.Kind(kind).label)
-    body = f"{tone.greeting}\n\n{label}\n\n{tone.closing}"
-    return message_create(
+    rendered = message_render(
+        owner_id=client.owner_id, kind=kind, language=tone.language, form=tone.form, context=context
+    )
+    if status == Message.Status.SCHEDULED and not client.email:
+        status = Message.Status.HELD
+        links["held_reason"] = str(NO_EMAIL)
+    message, created = message_create(
         client=client,
         kind=kind,
-        subject=label,
-        body_text=body,
+        subject=subject or rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
         dedupe_key=dedupe_key,
         status=status,
-        send_after=send_after,
+        send_after=send_after or (timezone.now() if status == Message.Status.SCHEDULED else None),
+        attachments=_attachments(kind, links),
         **links,
     )
+    if created and message.status == Message.Status.SCHEDULED:
+        dispatch_soon()
+    return message, created
+
+
+def message_edit(*, message: Message, subject: str, body_text: str) -> Message:
+    """Change the wording of an unsent draft or held message (HTML follows the text)."""
+    from .rendering import html_from_text
+
+    subject = " ".join(subject.split())[:300]
+    updated = Message.objects.filter(
+        pk=message.pk, status__in=[Message.Status.DRAFT, Message.Status.HELD]
+    ).update(
+        subject=subject,
+        body_text=body_text,
+        body_html=html_from_text(body_text, subject=subject, language=message.client.language),
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise MessageStateError(_("Only drafts and held messages can be edited."))
+    message.refresh_from_db()
+    return message
+
+
+class MessageStateError(ValueError):
+    """The message is no longer in a state that allows this action (e.g. already sent)."""
+
+
+def message_reschedule(*, message: Message, send_after: datetime.datetime) -> Message:
+    """Set a new send time for a draft or scheduled message (a draft stays a draft)."""
+    updated = Message.objects.filter(
+        pk=message.pk, status__in=[Message.Status.DRAFT, Message.Status.SCHEDULED]
+    ).update(send_after=send_after, updated_at=timezone.now())
+    if not updated:
+        raise MessageStateError(_("Only drafts and scheduled messages can be rescheduled."))
+    message.refresh_from_db()
+    return message
+
+
+def message_cancel(*, message: Message) -> Message:
+    """Cancel a message that has not gone out yet; safe to run twice."""
+    from .models import PENDING_STATUSES, ReminderItem
+
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES)).update(
+            status=Message.Status.CANCELLED, updated_at=timezone.now()
+        )
+        if updated:
+            # The invoices may be reminded again at this level later, by a new message.
+            ReminderItem.objects.filter(message_id=message.pk).delete()
+    if not updated and message.status != Message.Status.CANCELLED:
+        raise MessageStateError(_("This message has already gone out."))
+    message.refresh_from_db()
+    return message
+
+
+def message_retry(*, message: Message) -> Message:
+    """Queue a failed or held message again now (attempts start over). Safe to run twice."""
+    client_email = message.client.email
+    if not client_email:
+        raise MessageStateError(str(NO_EMAIL))
+    updated = Message.objects.filter(
+        pk=message.pk, status__in=[Message.Status.FAILED, Message.Status.HELD]
+    ).update(
+        status=Message.Status.SCHEDULED,
+        send_after=timezone.now(),
+        attempts=0,
+        to=client_email,
+        held_reason="",
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise MessageStateError(_("Only failed or held messages can be retried."))
+    message.refresh_from_db()
+    dispatch_soon()
+    return message
+
+
+def message_resend(*, message: Message) -> Message:
+    """Send an uncertain message again, on the freelancer's explicit decision. Not automatic."""
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.UNCERTAIN).update(
+        status=Message.Status.SCHEDULED,
+        send_after=timezone.now(),
+        attempts=0,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise MessageStateError(_("Only uncertain messages can be resent."))
+    message.refresh_from_db()
+    activity_record(
+        client=message.client,
+        kind=Activity.Kind.MESSAGE,
+        summary=_("Resent by hand: %(subject)s") % {"subject": message.subject},
+        detail="",
+    )
+    dispatch_soon()
+    return message
+
+
+def message_write_one_off(
+    *,
+    client: Client,
+    subject: str,
+    body: str,
+    send: bool,
+    project: Any = None,
+) -> Message:
+    """Create a one-off message written by hand: a draft, or scheduled at once if ``send``."""
+    import uuid
+
+    message, _created = message_compose(
+        kind=Message.Kind.ONE_OFF,
+        client=client,
+        dedupe_key=f"one_off:{uuid.uuid4().hex}",
+        status=Message.Status.DRAFT,
+        body=body,
+        subject=subject,
+        project=project,
+    )
+    if send:
+        message = message_approve(message=message)
+    return message
+
+
+def activity_log(
+    *, client: Client, kind: str, summary: str, detail: str, occurred_at: datetime.datetime
+) -> Activity:
+    """Log a call or meeting by hand onto the client's timeline. Not idempotent."""
+    if kind not in {Activity.Kind.CALL, Activity.Kind.MEETING}:
+        raise ValueError("Only calls and meetings are logged by hand.")
+    return activity_record(
+        client=client, kind=kind, summary=summary, detail=detail, occurred_at=occurred_at
+    )
+
+
+def reminders_cancel_for_invoice(*, invoice: Any) -> int:
+    """Cancel every unsent reminder for ``invoice`` at once (call when it is paid/cancelled)."""
+    from .reminders import reminders_cancel_for_invoice as cancel
+
+    return cancel(invoice=invoice)
+
+
+def reminders_sync_for_invoice(*, invoice: Any) -> int:
+    """Update unsent reminders after a payment: paid leaves them, a partial payment re-renders."""
+    from .reminders import reminders_sync_for_invoice as sync
+
+    return sync(invoice=invoice)

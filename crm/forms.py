@@ -1,26 +1,51 @@
 """Forms for accounts and the freelancer profile."""
 
+from __future__ import annotations
+
+import re
 from typing import Any
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Profile
 
 User = get_user_model()
 
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_FORMATS = {"PNG", "JPEG"}
+# EU VAT IDs: a country prefix and 2 to 12 characters (DE: 9 digits); checked in full by VIES.
+VAT_ID_RE = re.compile(r"[A-Z]{2}[0-9A-Z+*]{2,12}")
+EMAIL_TAKEN = _("An account with this e-mail address exists already. Log in or reset the password.")
+
 
 class SignupForm(auth_forms.BaseUserCreationForm):
     """Sign up with name, e-mail and password; the e-mail doubles as the username."""
 
-    display_name = forms.CharField(label=_("Your name"), max_length=120)
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        help_text=_("As it should appear in e-mails to your clients."),
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+    )
+    # 150, not 254: the address is also the username, which holds at most 150 characters.
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     class Meta:
         model = User
         fields = ("display_name", "email")
+
+    def clean_display_name(self) -> str:
+        return self.cleaned_data["display_name"].strip()
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -28,45 +53,49 @@ class SignupForm(auth_forms.BaseUserCreationForm):
             User.objects.filter(email__iexact=email).exists()
             or User.objects.filter(username__iexact=email).exists()
         ):
-            raise forms.ValidationError(
-                _(
-                    "An account with this e-mail address exists already. "
-                    "Log in or reset the password."
-                )
-            )
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
         return email
-
-    def save(self, commit: bool = True) -> Any:
-        user = super().save(commit=False)
-        user.username = self.cleaned_data["email"]
-        user.first_name = self.cleaned_data["display_name"][:150]
-        if commit:
-            user.save()
-        return user
 
 
 class LoginForm(auth_forms.AuthenticationForm):
+    """Log in with e-mail address or username."""
+
     username = forms.CharField(
         label=_("E-mail or username"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+    error_messages = {  # noqa: RUF012 (Django's own pattern)
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "This e-mail address or username and password do not match. "
+            "Both are case-sensitive except the e-mail address."
+        ),
+    }
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
-    pass
+    """Change the password, asking for the old one first."""
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    pass
+    """Ask for a reset link by e-mail (silent about unknown addresses)."""
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):
-    pass
+    """Choose a new password from a reset link."""
+
+
+def _profile_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # Django 6's default; "lindner.example" means https
+    return field.formfield(**kwargs)
 
 
 class ProfileForm(forms.ModelForm):
     """The freelancer's business details, as they appear on documents and e-mails."""
+
+    formfield_callback = _profile_formfield
 
     class Meta:
         model = Profile
@@ -91,15 +120,66 @@ class ProfileForm(forms.ModelForm):
             "language",
             "logo",
         )
+        widgets = {  # noqa: RUF012
+            "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "iban": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("You and your business"), "display_name", "business_name", "logo"),
+            Fieldset(
+                _("Address and contact"),
+                "street",
+                Row(Column("postal_code", css_class="col-sm-4"), Column("city")),
+                "country",
+                "reply_to_email",
+                "phone",
+                "website",
+            ),
+            Fieldset(_("Tax"), "tax_number", "vat_id", "is_small_business"),
+            Fieldset(
+                _("Bank details"),
+                "bank_name",
+                Row(Column("iban", css_class="col-md-8"), Column("bic")),
+            ),
+            Fieldset(
+                _("Preferences"),
+                Row(Column("default_currency"), Column("time_zone"), Column("language")),
+            ),
+        )
 
     def clean_iban(self) -> str:
         return "".join(self.cleaned_data["iban"].split()).upper()
 
     def clean_bic(self) -> str:
-        return self.cleaned_data["bic"].strip().upper()
+        return "".join(self.cleaned_data["bic"].split()).upper()
+
+    def clean_vat_id(self) -> str:
+        vat_id = "".join(self.cleaned_data["vat_id"].split()).upper()
+        if vat_id and not VAT_ID_RE.fullmatch(vat_id):
+            raise forms.ValidationError(
+                _("Enter the VAT ID with its country code, e.g. DE123456789."), code="vat_id"
+            )
+        return vat_id
 
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")
-        if logo and hasattr(logo, "size") and logo.size > 2 * 1024 * 1024:
-            raise forms.ValidationError(_("The logo may be at most 2 MB."))
+        # Only a fresh upload has a content_type; a kept logo is the stored file.
+        if logo and hasattr(logo, "content_type"):
+            if logo.size > LOGO_MAX_BYTES:
+                raise forms.ValidationError(
+                    _("The logo may be at most 2 MB; this file has %(size).1f MB."),
+                    code="logo_too_large",
+                    params={"size": logo.size / 1024 / 1024},
+                )
+            image = getattr(logo, "image", None)
+            if image is None or image.format not in LOGO_FORMATS:
+                raise forms.ValidationError(
+                    _("Upload the logo as a PNG or JPEG image."), code="logo_format"
+                )
         return logo

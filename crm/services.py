@@ -1,18 +1,42 @@
-"""Services of the crm app: accounts and the dashboard."""
+"""Services of the crm app: accounts and the freelancer profile."""
 
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .forms import SignupForm
+from .forms import ProfileForm
 from .models import Profile, User
 
 
-def user_sign_up(*, form: SignupForm, language: str) -> User:
-    """Create the user and their profile in one transaction. Not idempotent."""
+def user_sign_up(*, email: str, password: str, display_name: str, language: str) -> User:
+    """Create a freelancer (e-mail as username) and their profile in one transaction.
+
+    Not safe to run twice: a second call with the same e-mail raises IntegrityError.
+    """
     with transaction.atomic():
-        user = form.save()
+        user = get_user_model().objects.create_user(
+            username=email, email=email, password=password, first_name=display_name[:150]
+        )
         Profile.objects.create(
             user=user,
-            display_name=form.cleaned_data["display_name"],
+            display_name=display_name,
             language=language if language in {"de", "en"} else "de",
         )
     return user
+
+
+def profile_update(*, form: ProfileForm) -> Profile:
+    """Save a validated profile form; delete the replaced logo file after commit. Idempotent."""
+    profile: Profile = form.instance
+    previous_logo = ""
+    if profile.pk:
+        previous_logo = (
+            Profile.objects.filter(pk=profile.pk).values_list("logo", flat=True).first() or ""
+        )
+    with transaction.atomic():
+        profile = form.save()
+        if previous_logo and previous_logo != profile.logo.name:
+            storage = profile.logo.storage
+            transaction.on_commit(lambda: storage.delete(previous_logo))
+    return profile

@@ -5,6 +5,7 @@ console e-mail), so a laptop with only Python can run it; production sets the va
 in README.md. Nothing here is read by app code at import time.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -24,7 +25,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -107,14 +108,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: 10 failures for one username from one IP lock that pair for 30 minutes.
+# Login throttling: 10 failures for one account from one IP lock that pair for 30 minutes.
+# The account is normalised (e-mail or username, any case, count as one), and behind a proxy
+# the client address comes from X-Forwarded-For, else every user would share the proxy's IP.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+AXES_USERNAME_CALLABLE = "crm.backends.axes_username"
+AXES_CLIENT_IP_CALLABLE = "crm.backends.client_ip"
 AXES_VERBOSE = False
 
 # Internationalisation: German and English are both first-class.
@@ -180,16 +184,21 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 # Periodic work: every task here is idempotent and safe to overlap; the send time of a message
 # lives in the database, never in a Celery eta.
+# COMMS_PLAN_EVERY / COMMS_DISPATCH_EVERY (seconds) shorten the sweeps, e.g. in end-to-end tests.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "plan-messages": {
         "task": "communications.tasks.plan_messages",
-        "schedule": crontab(minute="*/5"),
+        "schedule": env.float("COMMS_PLAN_EVERY", default=0) or crontab(minute="*/5"),
     },
     "dispatch-messages": {
         "task": "communications.tasks.dispatch_messages",
-        "schedule": 60.0,
+        "schedule": env.float("COMMS_DISPATCH_EVERY", default=60.0),
     },
 }
+# Keep the database connection across tasks (Celery's Django fix-up closes it after each).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
+# A row left in "sending" this long (seconds) after its claim is marked uncertain.
+COMMS_SENDING_TIMEOUT = env.int("COMMS_SENDING_TIMEOUT", default=15 * 60)
 
 # Security. Production (DEBUG off) is HTTPS-only; BEHIND_PROXY trusts X-Forwarded-Proto.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -202,7 +211,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-if env.bool("BEHIND_PROXY", default=False):
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 if not DEBUG:
@@ -233,5 +244,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step at INFO; refused URL fetches come as warnings.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "factur-x": {"level": "WARNING"},
+    },
 }

@@ -62,7 +62,8 @@ _CLOSINGS = {
 
 # German titles of address, e.g. "Frau Dr. Weber" -> ("Frau", "Dr. Weber").
 _DE_TITLE = re.compile(r"^\s*(Frau|Herr|Herrn)\s+(.+)$", re.IGNORECASE)
-_EN_TITLE = re.compile(r"^\s*(Mrs\.?|Ms\.?|Mr\.?|Mx\.?|Dr\.?|Prof\.?)\s+(.+)$", re.IGNORECASE)
+# An academic title that stands on its own in English: "Dr. Weber", not "Ms Dr. Weber".
+_ACADEMIC_TITLE = re.compile(r"^(Dr|Prof)\.?(\s|$)", re.IGNORECASE)
 
 
 class AddressedParty(Protocol):
@@ -121,9 +122,14 @@ def _normalise(language: str, form: str) -> tuple[str, str]:
 
 
 def greeting_for(language: str, form: str, salutation: str, name: str = "") -> str:
-    """Return the opening line of a letter, e.g. ``Sehr geehrte Frau Dr. Weber,``."""
+    """Return the opening line of a letter, e.g. ``Sehr geehrte Frau Dr. Weber,``.
+
+    ``name`` is the fallback of a casual greeting without a salutation: pass a person's first
+    name, never a company name ("Hallo Müller GmbH," reads wrong; "Hallo," does not).
+    """
     language, form = _normalise(language, form)
     salutation = " ".join((salutation or "").split())
+    name = " ".join((name or "").split())
     if language == GERMAN:
         if form == INFORMAL:
             return f"Hallo {salutation or name}," if (salutation or name) else "Hallo,"
@@ -143,7 +149,8 @@ def greeting_for(language: str, form: str, salutation: str, name: str = "") -> s
         # A German salutation on an English letter: "Frau Dr. Weber" -> "Dr. Weber".
         title, rest = match.groups()
         english_title = "Ms" if title.lower() == "frau" else "Mr"
-        salutation = rest if rest.lower().startswith(("dr", "prof")) else f"{english_title} {rest}"
+        # "Drescher" starts with "dr" too: only a title token counts.
+        salutation = rest if _ACADEMIC_TITLE.match(rest) else f"{english_title} {rest}"
     if salutation:
         return f"Dear {salutation},"
     return "Dear Sir or Madam,"
@@ -157,10 +164,18 @@ def tone_for(client: AddressedParty) -> Tone:
         language=language,
         form=form,
         salutation=salutation,
-        greeting=greeting_for(language, form, salutation, getattr(client, "name", "")),
+        greeting=greeting_for(language, form, salutation, _first_name(client)),
         closing=(client.sign_off or "").strip() or _CLOSINGS[(language, form)],
         pronouns=dict(_PRONOUNS[(language, form)]),
     )
+
+
+def _first_name(client: AddressedParty) -> str:
+    """Return a person's first name for a casual greeting; nothing for a company."""
+    if getattr(client, "kind", "person") != "person":
+        return ""
+    parts = (getattr(client, "name", "") or "").split()
+    return parts[0] if parts else ""
 
 
 def default_closing(language: str, form: str) -> str:

@@ -5,29 +5,31 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import forms, views
 
 urlpatterns = [
     path("", include("crm.app_urls")),
     path("accounts/signup/", views.signup, name="signup"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=views.LoginForm),
+        auth_views.LoginView.as_view(
+            authentication_form=forms.LoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path(
         "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(form_class=views.PasswordChangeForm),
+        auth_views.PasswordChangeView.as_view(form_class=forms.PasswordChangeForm),
         name="password_change",
     ),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=views.PasswordResetForm),
+        auth_views.PasswordResetView.as_view(form_class=forms.PasswordResetForm),
         name="password_reset",
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=views.SetPasswordForm),
+        auth_views.PasswordResetConfirmView.as_view(form_class=forms.SetPasswordForm),
         name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

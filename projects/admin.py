@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from .models import (
     ChangeRequest,
@@ -73,6 +74,19 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # An issued invoice is never deleted (GoBD); it is cancelled by a cancellation invoice.
         return obj is None or obj.status == Invoice.Status.DRAFT
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        issued = queryset.exclude(status=Invoice.Status.DRAFT)
+        if issued.exists():
+            self.message_user(
+                request,
+                _(
+                    "Issued invoices are never deleted; cancel them with a cancellation invoice. "
+                    "Only drafts were deleted."
+                ),
+                level=messages.ERROR,
+            )
+        queryset.filter(status=Invoice.Status.DRAFT).delete()
 
 
 @admin.register(ChangeRequest)

@@ -28,12 +28,14 @@ for _ in $(seq 1 60); do
   if curl -fsS "http://$HOST:$PORT/healthz" >/dev/null 2>&1; then break; fi
   sleep 0.5
 done
+# Never print passwords from the URLs.
+mask() { sed -E 's#//[^/@]*@#//***@#' <<<"$1"; }
 cat <<MSG
 
   Kundenpflege CRM is running:  http://$HOST:$PORT/
   Demo login:                   ${DEMO_USER:-demo} / ${DEMO_PASSWORD:-demo-pass-2026}
-  Database: ${DATABASE_URL:-SQLite (db.sqlite3)}   Broker: ${REDIS_URL:-file system (.celery/)}
-  E-mail: ${EMAIL_URL:-printed to this console}
+  Database: $(mask "${DATABASE_URL:-SQLite (db.sqlite3)}")   Broker: $(mask "${REDIS_URL:-file system (.celery/)}")
+  E-mail: $(mask "${EMAIL_URL:-printed to this console}")
   Ctrl-C stops the web server, the Celery worker and beat.
 
 MSG

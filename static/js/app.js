@@ -16,3 +16,10 @@ document.addEventListener("htmx:responseError", (event) => {
     box.hidden = false;
   }
 });
+// A later successful htmx request hides the error again.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const box = document.getElementById("htmx-error");
+  if (box && event.detail.successful) {
+    box.hidden = true;
+  }
+});

@@ -1,0 +1,73 @@
+"""The client journey in Debian's chromium: create, note (htmx), tone, import, find by tag."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from clients.models import Client, Note
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-clients.csv"
+
+
+def test_it_walks_the_client_journey(page: Any, alice: Any) -> None:
+    console_errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    page.goto("/accounts/login/?next=/clients/")
+    page.locator("#id_username").fill("alice")
+    page.locator("#id_password").fill("correct horse 42")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+
+    # Create "Frau Dr. Weber, Sie, Deutsch".
+    page.get_by_role("link", name="New client").click()
+    page.locator("#id_kind").select_option("person")
+    page.locator("#id_name").fill("Sabine Weber")
+    page.locator("#id_email").fill("weber@example.com")
+    page.locator("#id_language").select_option("de")
+    page.locator("#id_form_of_address").select_option("formal")
+    page.locator("#id_salutation").fill("Frau Dr. Weber")
+    page.get_by_role("button", name="Add another contact").click()
+    page.locator("#id_contacts-1-name").fill("Tom Assistent")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("client-name")).to_have_text("Sabine Weber")
+    expect(page.get_by_test_id("tone-badge")).to_have_text("Deutsch · Sie")
+    expect(page.get_by_test_id("greeting-preview")).to_have_text("Sehr geehrte Frau Dr. Weber,")
+    expect(page.get_by_text("Tom Assistent")).to_be_visible()
+
+    # A pinned no-go, added in place: the page is not reloaded.
+    page.evaluate("window.__noReload = true")
+    form = page.get_by_test_id("note-add-form")
+    form.locator("select[name=kind]").select_option("no_go")
+    form.locator("textarea[name=body]").fill("Niemals vor 10 Uhr anrufen <script>x</script>")
+    form.locator("input[name=is_pinned]").check()
+    form.get_by_role("button", name="Add note").click()
+    top = page.locator("#prominent-notes")
+    expect(top).to_contain_text("Niemals vor 10 Uhr anrufen <script>x</script>")
+    expect(page.locator("#note-list")).to_contain_text("Niemals vor 10 Uhr anrufen")
+    assert page.evaluate("window.__noReload") is True
+    assert Note.objects.get().is_pinned
+
+    # Import the 50-row sample.
+    page.goto("/clients/import/")
+    page.locator("#id_file").set_input_files(str(SAMPLE))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("50 rows read.")
+    page.get_by_role("button", name="Import 50 clients").click()
+    expect(page.get_by_role("alert").first).to_contain_text("50 clients were imported")
+    assert Client.objects.filter(owner=alice).count() == 51
+
+    # Find one by tag (htmx filter, URL kept).
+    page.locator("#id_tag").select_option("Import 2026")
+    expect(page.get_by_test_id("client-count")).to_have_text("1 client")
+    expect(page).to_have_url(re.compile(r"tag=Import(%20|\+)2026"))
+    page.get_by_role("link", name="Oakwood Dental 17").click()
+    expect(page.get_by_test_id("tone-badge")).to_have_text("English · casual")
+    expect(page.get_by_test_id("greeting-preview")).to_have_text("Hi Siobhan,")
+    assert console_errors == []

@@ -1,0 +1,53 @@
+"""Attachments of outgoing messages, rendered at send time from what the message names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.mail import Attachment
+
+from .models import Message
+
+
+def reminder_letter_pdf(message: Message) -> bytes:
+    """Return the formal final notice as a PDF letter (for post), in the e-mail's wording."""
+    from crm.pdf import render_pdf
+
+    from .reminders import reminder_letter_context
+
+    return render_pdf("documents/reminder_letter.html", reminder_letter_context(message))
+
+
+def attachments_for(message: Message) -> list[Attachment]:
+    """Return the files to attach to ``message`` (offer/invoice PDFs, the reminder letter)."""
+    from projects.models import Invoice, Offer
+
+    files: list[Attachment] = []
+    for spec in message.attachments or []:
+        kind: Any = spec.get("type")
+        if kind == "offer":
+            from projects.documents import offer_pdf
+
+            offer = Offer.objects.get(pk=spec["id"], owner_id=message.owner_id)
+            files.append(
+                Attachment(
+                    f"Angebot-{offer.number}-v{offer.version}.pdf"
+                    if message.client.language == "de"
+                    else f"Offer-{offer.number}-v{offer.version}.pdf",
+                    offer_pdf(offer),
+                )
+            )
+        elif kind == "invoice":
+            from projects.documents import invoice_pdf
+
+            invoice = Invoice.objects.get(pk=spec["id"], owner_id=message.owner_id)
+            label = "Rechnung" if message.client.language == "de" else "Invoice"
+            files.append(Attachment(f"{label}-{invoice.number}.pdf", invoice_pdf(invoice)))
+        elif kind == "reminder_letter":
+            label = "Mahnung" if message.client.language == "de" else "Final-notice"
+            files.append(
+                Attachment(
+                    f"{label}-{message.created_at:%Y-%m-%d}.pdf", reminder_letter_pdf(message)
+                )
+            )
+    return files

@@ -1,0 +1,167 @@
+"""The plain-values context every message template sees (see sandbox.SCHEMA and the docs).
+
+Nothing here hands a model instance to a template: each value is a string, number, bool, list or
+dict built field by field, so a template can reach what is listed and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from crm.templatetags.crm_format import format_money
+
+_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def date_text(value: datetime.date | None, language: str) -> str:
+    """Return a date as a client reads it: ``27.11.2026`` (de) or ``27 Nov 2026`` (en)."""
+    if value is None:
+        return ""
+    if language == "de":
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def freelancer_context(user: Any) -> dict[str, Any]:
+    """Return the freelancer's details as plain values."""
+    profile = user.profile_or_default
+    return {
+        "name": profile.name,
+        "business_name": profile.business_name,
+        "email": profile.reply_address,
+        "phone": profile.phone,
+        "website": profile.website,
+        "bank_name": profile.bank_name,
+        "iban": profile.iban,
+        "bic": profile.bic,
+        "address": profile.postal_lines,
+        "signature": "\n".join(
+            part for part in (profile.name, profile.business_name, profile.phone) if part
+        ),
+    }
+
+
+def client_context(client: Any) -> dict[str, Any]:
+    return {
+        "name": client.name,
+        "salutation": client.salutation,
+        "email": client.email,
+        "language": client.language,
+        "form": client.form_of_address,
+    }
+
+
+def milestone_context(milestone: Any, language: str, today: datetime.date) -> dict[str, Any]:
+    return {
+        "title": milestone.title,
+        "due_on": date_text(milestone.due_on, language),
+        # Empty while nobody knows: an undone milestone whose expected date has passed.
+        "expected_on": (
+            date_text(milestone.expected_on, language)
+            if milestone.done_on or milestone.expected_on >= today
+            else ""
+        ),
+        "done_on": date_text(milestone.done_on, language),
+        "delay_reason": milestone.delay_reason,
+        "state": milestone.state_on(today),
+        "is_done": milestone.done_on is not None,
+    }
+
+
+def invoice_context(
+    invoice: Any, language: str, today: datetime.date, amount_due: Decimal | None = None
+) -> dict[str, Any]:
+    due = invoice.amount_due if amount_due is None else amount_due
+    return {
+        "number": invoice.number,
+        "issued_on": date_text(invoice.issued_on, language),
+        "due_on": date_text(invoice.due_on, language),
+        "total": format_money(invoice.total_gross, invoice.currency, language),
+        "amount_paid": format_money(invoice.amount_paid, invoice.currency, language),
+        "amount_due": format_money(due, invoice.currency, language),
+        "is_partly_paid": invoice.amount_paid > 0,
+        "days_overdue": max((today - invoice.due_on).days, 0) if invoice.due_on else 0,
+        "project": invoice.project.title if invoice.project_id else "",
+    }
+
+
+def message_context(
+    *,
+    client: Any,
+    today: datetime.date,
+    freelancer: dict[str, Any] | None = None,
+    project: Any = None,
+    milestones: Iterable[Any] | None = None,
+    done_milestones: Iterable[Any] = (),
+    next_milestones: Iterable[Any] = (),
+    needed_from_client: Iterable[str] = (),
+    milestone: Any = None,
+    invoice: Any = None,
+    invoices: Iterable[Any] = (),
+    level: int | None = None,
+    offer: Any = None,
+    change_request: Any = None,
+    body: str = "",
+) -> dict[str, Any]:
+    """Return the template context for one message to ``client`` (plain values only)."""
+    language = client.language
+    tone = client.tone
+    invoice_rows = [invoice_context(item, language, today) for item in invoices]
+    if invoice is not None and not invoice_rows:
+        invoice_rows = [invoice_context(invoice, language, today)]
+    currency = invoice.currency if invoice is not None else "EUR"
+    if invoices:
+        currency = next(iter(invoices)).currency
+    total_due = sum((item.amount_due for item in (invoices or ([invoice] if invoice else []))), 0)
+    context: dict[str, Any] = {
+        "client": client_context(client),
+        "tone": tone.as_context(),
+        "freelancer": freelancer or freelancer_context(client.owner),
+        "project": {},
+        "milestones": [],
+        "done_milestones": [milestone_context(m, language, today) for m in done_milestones],
+        "next_milestones": [milestone_context(m, language, today) for m in next_milestones],
+        "needed_from_client": list(needed_from_client),
+        "milestone": milestone_context(milestone, language, today) if milestone else {},
+        "invoice": invoice_rows[0] if invoice_rows else {},
+        "invoices": invoice_rows,
+        "total_due": format_money(total_due, currency, language) if invoice_rows else "",
+        "level": level or "",
+        "offer": {},
+        "change_request": {},
+        "body": body,
+        "today": date_text(today, language),
+    }
+    context["has_news"] = bool(context["done_milestones"])
+    if project is not None:
+        context["project"] = {
+            "title": project.title,
+            "deadline_on": date_text(project.deadline_on, language),
+            "status": project.get_status_display(),
+            "portal_url": "",
+        }
+        if milestones is not None:
+            context["milestones"] = [milestone_context(m, language, today) for m in milestones]
+    if offer is not None:
+        context["offer"] = {
+            "number": offer.number,
+            "version": offer.version,
+            "valid_until": date_text(offer.valid_until, language),
+            "total": format_money(offer.total_gross, "EUR", language),
+        }
+    if change_request is not None:
+        context["change_request"] = {
+            "title": change_request.title,
+            "description": change_request.description,
+            "price": (
+                format_money(change_request.price, "EUR", language)
+                if change_request.price is not None
+                else ""
+            ),
+            "deadline_impact_days": change_request.deadline_impact_days,
+            "alternative": change_request.alternative,
+        }
+    return context

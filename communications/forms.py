@@ -1,0 +1,180 @@
+"""Forms of the communications app: they validate; services decide."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+
+from .models import Activity, ClientCommunication, CommunicationSettings, Message, MessageTemplate
+from .sandbox import TemplateProblem, template_check
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class MessageFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Message.Status.choices]
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All")), *Message.Kind.choices]
+    )
+    client = forms.ModelChoiceField(
+        label=_("Client"), required=False, queryset=Client.objects.none(), empty_label=_("All")
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.owned_by(user).only("pk", "name")
+
+
+class MessageEditForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body_text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 14}), max_length=50_000
+    )
+
+
+class RescheduleForm(forms.Form):
+    send_after = forms.DateTimeField(label=_("Send after"), widget=DATETIME_WIDGET)
+
+    def clean_send_after(self) -> datetime.datetime:
+        value = self.cleaned_data["send_after"]
+        if value < timezone.now() - datetime.timedelta(minutes=5):
+            raise forms.ValidationError(_("Choose a time in the future."))
+        return value
+
+
+class ComposeForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=50_000,
+        help_text=_("Greeting and sign-off are added in the client's tone."),
+    )
+
+
+class ActivityLogForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What"),
+        choices=[(Activity.Kind.CALL, _("Call")), (Activity.Kind.MEETING, _("Meeting"))],
+    )
+    occurred_at = forms.DateTimeField(label=_("When"), widget=DATETIME_WIDGET)
+    summary = forms.CharField(label=_("Summary"), max_length=300)
+    detail = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+    )
+
+
+class CommunicationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CommunicationSettings
+        fields = (
+            "min_gap_days",
+            "quiet_from",
+            "quiet_until",
+            "send_on_weekends",
+            "status_update_mode",
+            "nothing_new",
+            "delay_notice_mode",
+            "reminder_mode",
+            "reminder_1_days",
+            "reminder_2_days",
+            "reminder_3_days",
+            "loyal_grace_factor",
+            "keep_in_touch_weeks",
+        )
+        widgets = {  # noqa: RUF012 (Django's Meta API)
+            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        offsets = [data.get(f"reminder_{level}_days") for level in (1, 2, 3)]
+        if None not in offsets and not (offsets[0] < offsets[1] < offsets[2]):
+            raise forms.ValidationError(
+                _(
+                    "The reminder offsets must rise: friendly note before the clear reminder "
+                    "before the final notice."
+                )
+            )
+        if offsets[0] == 0:
+            self.add_error("reminder_1_days", _("Give the client at least one day after due."))
+        return data
+
+
+class ClientCommunicationForm(forms.ModelForm):
+    class Meta:
+        model = ClientCommunication
+        fields = (
+            "min_gap_days",
+            "quiet_from",
+            "quiet_until",
+            "send_on_weekends",
+            "status_update_mode",
+            "delay_notice_mode",
+            "reminder_mode",
+        )
+        widgets = {  # noqa: RUF012 (Django's Meta API)
+            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "send_on_weekends": forms.NullBooleanSelect(),
+        }
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ("subject", "body")
+        widgets = {  # noqa: RUF012 (Django's Meta API)
+            "body": forms.Textarea(attrs={"rows": 18, "class": "font-monospace"})
+        }
+
+    def _checked(self, field: str) -> str:
+        value = self.cleaned_data[field]
+        try:
+            template_check(value)
+        except TemplateProblem as problem:
+            raise forms.ValidationError(str(problem)) from problem
+        return value
+
+    def clean_subject(self) -> str:
+        return self._checked("subject")
+
+    def clean_body(self) -> str:
+        return self._checked("body")
+
+
+class PreviewClientForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Preview for"), queryset=Client.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.owned_by(user).active()
+        self.fields["client"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+class ReminderPauseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    until_on = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to pause until you lift it."),
+    )
+
+    def clean_until_on(self) -> datetime.date | None:
+        value = self.cleaned_data.get("until_on")
+        if value and value < timezone.localdate():
+            raise forms.ValidationError(_("The end date lies in the past."))
+        return value

@@ -1,0 +1,273 @@
+"""A restricted template engine for message templates (shipped defaults and freelancer overrides).
+
+Message templates are data a freelancer can edit in the browser, so they are rendered by a
+separate ``django.template.Engine`` that knows only a handful of harmless tags and filters (no
+``load``, ``include``, ``extends``, ``url``, ``debug``...) and sees only plain dicts, lists and
+strings built by ``communications.context``: there is no model instance, settings object or
+request to walk to. Before a template is saved, ``template_check`` compiles it and checks every
+variable against ``SCHEMA``; a syntax error or an unknown variable is refused with its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.template import Context, Engine, Library, Node, NodeList, TemplateSyntaxError
+from django.template import defaultfilters as df
+from django.template import defaulttags as dt
+from django.template.base import FilterExpression, Variable, VariableNode
+from django.template.defaulttags import ForNode, IfNode, TemplateLiteral, WithNode
+
+register = Library()
+for _tag in ("if", "for", "with", "firstof", "comment", "spaceless", "cycle"):
+    register.tag(
+        _tag, getattr(dt, {"if": "do_if", "for": "do_for", "with": "do_with"}.get(_tag, _tag))
+    )
+for _filter in (
+    "capfirst",
+    "default",
+    "default_if_none",
+    "first",
+    "join",
+    "last",
+    "length",
+    "lower",
+    "pluralize",
+    "title",
+    "upper",
+    "wordwrap",
+    "yesno",
+    "linebreaksbr",
+    "truncatewords",
+):
+    register.filter(_filter, getattr(df, _filter))
+
+
+class SandboxEngine(Engine):
+    """An engine whose only built-ins are the tags and filters registered above."""
+
+    default_builtins: list[str] = []  # noqa: RUF012 (overrides Django's class attribute)
+
+
+_ENGINE: SandboxEngine | None = None
+
+
+def engine() -> SandboxEngine:
+    """Return the one sandbox engine (built lazily, never reads settings)."""
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = SandboxEngine(
+            dirs=[],
+            app_dirs=False,
+            debug=True,  # keeps line numbers on syntax errors
+            autoescape=False,  # plain-text mail; the HTML part escapes the rendered text
+            builtins=["communications.sandbox"],
+            libraries={},
+            loaders=[],
+            string_if_invalid="",
+        )
+    return _ENGINE
+
+
+# What templates may use: a dict is a mapping of allowed keys, a list describes its items, None
+# is a leaf (a string, number or date). Keep docs/communications.md in step with this.
+_PERSON = {"name": None}
+_MILESTONE = {
+    "title": None,
+    "due_on": None,
+    "expected_on": None,
+    "done_on": None,
+    "delay_reason": None,
+    "state": None,
+    "is_done": None,
+}
+_INVOICE = {
+    "number": None,
+    "issued_on": None,
+    "due_on": None,
+    "total": None,
+    "amount_paid": None,
+    "amount_due": None,
+    "is_partly_paid": None,
+    "days_overdue": None,
+    "project": None,
+}
+SCHEMA: dict[str, Any] = {
+    "client": {"name": None, "salutation": None, "email": None, "language": None, "form": None},
+    "tone": {
+        "language": None,
+        "form": None,
+        "is_formal": None,
+        "salutation": None,
+        "greeting": None,
+        "closing": None,
+        "label": None,
+        "you": None,
+        "you_dative": None,
+        "your": None,
+        "your_f": None,
+        "your_dative": None,
+        "yours": None,
+    },
+    "freelancer": {
+        "name": None,
+        "business_name": None,
+        "email": None,
+        "phone": None,
+        "website": None,
+        "bank_name": None,
+        "iban": None,
+        "bic": None,
+        "address": [None],
+        "signature": None,
+    },
+    "project": {"title": None, "deadline_on": None, "status": None, "portal_url": None},
+    "milestones": [_MILESTONE],
+    "done_milestones": [_MILESTONE],
+    "next_milestones": [_MILESTONE],
+    "needed_from_client": [None],
+    "has_news": None,
+    "milestone": _MILESTONE,
+    "invoice": _INVOICE,
+    "invoices": [_INVOICE],
+    "total_due": None,
+    "level": None,
+    "offer": {"number": None, "version": None, "valid_until": None, "total": None},
+    "change_request": {
+        "title": None,
+        "description": None,
+        "price": None,
+        "deadline_impact_days": None,
+        "alternative": None,
+    },
+    "body": None,
+    "today": None,
+}
+_FORLOOP = {
+    "counter": None,
+    "counter0": None,
+    "revcounter": None,
+    "revcounter0": None,
+    "first": None,
+    "last": None,
+}
+
+
+@dataclass
+class TemplateProblem(Exception):
+    """A message template that cannot be used, and where."""
+
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.message}" if self.line else self.message
+
+
+def _check_path(lookups: tuple[str, ...], scope: dict[str, Any], line: int | None) -> Any:
+    name = lookups[0]
+    if name not in scope:
+        raise TemplateProblem(f"Unknown variable “{name}”.", line)
+    node = scope[name]
+    walked = name
+    for part in lookups[1:]:
+        walked += f".{part}"
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit():
+            node = node[0]
+        else:
+            raise TemplateProblem(f"Unknown variable “{walked}”.", line)
+    return node
+
+
+def _check_expression(expr: Any, scope: dict[str, Any], line: int | None) -> Any:
+    """Check a FilterExpression / Variable; return the schema node it resolves to."""
+    if isinstance(expr, FilterExpression):
+        for _func, args in expr.filters:
+            for _lookup, arg in args:
+                _check_expression(arg, scope, line)
+        return _check_expression(expr.var, scope, line)
+    if isinstance(expr, Variable) and expr.lookups is not None:
+        return _check_path(tuple(expr.lookups), scope, line)
+    return None
+
+
+def _expressions_in(value: Any, depth: int = 0) -> list[Any]:
+    """Return the FilterExpressions inside a node attribute (if-conditions nest operators)."""
+    if depth > 8:
+        return []
+    if isinstance(value, FilterExpression):
+        return [value]
+    if isinstance(value, TemplateLiteral):
+        return [value.value]
+    found: list[Any] = []
+    if isinstance(value, list | tuple):
+        for item in value:
+            if not isinstance(item, Node | NodeList):
+                found += _expressions_in(item, depth + 1)
+    elif hasattr(value, "first") and hasattr(value, "id"):  # smartif operator
+        found += _expressions_in(getattr(value, "first", None), depth + 1)
+        found += _expressions_in(getattr(value, "second", None), depth + 1)
+    return found
+
+
+def _check_nodelist(nodelist: NodeList, scope: dict[str, Any]) -> None:
+    for node in nodelist:
+        line = node.token.lineno if getattr(node, "token", None) else None
+        if isinstance(node, ForNode):
+            item = _check_expression(node.sequence, scope, line)
+            element = item[0] if isinstance(item, list) else None
+            inner = {**scope, "forloop": _FORLOOP}
+            if len(node.loopvars) == 1:
+                inner[node.loopvars[0]] = element
+            else:
+                inner.update(dict.fromkeys(node.loopvars))
+            _check_nodelist(node.nodelist_loop, inner)
+            _check_nodelist(node.nodelist_empty, scope)
+            continue
+        if isinstance(node, WithNode):
+            inner = dict(scope)
+            for name, expr in node.extra_context.items():
+                inner[name] = _check_expression(expr, scope, line)
+            _check_nodelist(node.nodelist, inner)
+            continue
+        if isinstance(node, VariableNode):
+            _check_expression(node.filter_expression, scope, line)
+            continue
+        if isinstance(node, IfNode):
+            for condition, branch in node.conditions_nodelists:
+                for expr in _expressions_in(condition):
+                    _check_expression(expr, scope, line)
+                _check_nodelist(branch, scope)
+            continue
+        for attr, value in vars(node).items():
+            if attr in node.child_nodelists or attr in {"token", "origin"}:
+                continue
+            for expr in _expressions_in(value):
+                _check_expression(expr, scope, line)
+        for attr in node.child_nodelists:
+            child = getattr(node, attr, None)
+            if child:
+                _check_nodelist(child, scope)
+
+
+def template_compile(source: str) -> Any:
+    """Return the compiled template, or raise TemplateProblem with the line of the error."""
+    try:
+        return engine().from_string(source)
+    except TemplateSyntaxError as exc:
+        debug = getattr(exc, "template_debug", None) or {}
+        raise TemplateProblem(str(exc.args[0] if exc.args else exc), debug.get("line")) from exc
+
+
+def template_check(source: str) -> None:
+    """Raise TemplateProblem if ``source`` does not compile or uses an unknown variable."""
+    compiled = template_compile(source)
+    _check_nodelist(compiled.nodelist, SCHEMA)
+
+
+def template_render(source: str, context: dict[str, Any]) -> str:
+    """Render ``source`` in the sandbox with a plain-values ``context``."""
+    return template_compile(source).render(Context(context, autoescape=False))

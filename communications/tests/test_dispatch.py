@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import datetime
+import smtplib
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core import mail
+
+from clients.models import Client
+from communications.dispatch import MAX_ATTEMPTS, messages_dispatch
+from communications.models import Message
+
+from .conftest import NOW
+from .factories import MessageFactory
+
+
+def scheduled(client: Client, **extra: Any) -> Message:
+    return MessageFactory(client=client, status=Message.Status.SCHEDULED, send_after=NOW, **extra)
+
+
+def test_it_sends_due_messages_once_with_reply_to_and_message_id(
+    acme: Client, mailoutbox: list[Any]
+) -> None:
+    message = scheduled(acme, body_html="<p>Hallo</p>")
+    MessageFactory(
+        client=acme, status=Message.Status.SCHEDULED, send_after=NOW + datetime.timedelta(hours=1)
+    )
+    MessageFactory(client=acme, status=Message.Status.DRAFT)
+    result = messages_dispatch(now=NOW)
+    assert result.sent == 1
+    assert messages_dispatch(now=NOW).sent == 0
+    assert len(mailoutbox) == 1
+    sent = mailoutbox[0]
+    assert sent.to == ["info@acme.example"]
+    assert sent.reply_to == ["alice@example.com"]
+    assert sent.alternatives[0][1] == "text/html"
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert message.sent_at is not None
+    assert message.message_id == sent.extra_headers["Message-ID"]
+    assert message.message_id.endswith("@kundenpflege.crm>")
+
+
+def test_it_holds_a_message_without_recipient(acme: Client, mailoutbox: list[Any]) -> None:
+    message = scheduled(acme, to="")
+    assert messages_dispatch(now=NOW).held == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.HELD
+    assert "no e-mail address" in message.held_reason
+    assert mailoutbox == []
+
+
+def test_it_holds_a_message_when_the_reply_to_is_invalid(
+    alice: Any, acme: Client, mailoutbox: list[Any]
+) -> None:
+    alice.profile.reply_to_email = "not an address"
+    alice.profile.save()
+    message = scheduled(acme)
+    messages_dispatch(now=NOW)
+    message.refresh_from_db()
+    assert message.status == Message.Status.HELD
+    assert "not a valid e-mail address" in message.held_reason
+
+
+def test_it_retries_a_refused_message_with_backoff_then_fails(acme: Client) -> None:
+    message = scheduled(acme)
+    refused = smtplib.SMTPRecipientsRefused({"info@acme.example": (550, b"no such user")})
+    now = NOW
+    with mock.patch.object(mail.backends.locmem.EmailBackend, "send_messages", side_effect=refused):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            messages_dispatch(now=now)
+            message.refresh_from_db()
+            assert message.attempts == attempt
+            if attempt < MAX_ATTEMPTS:
+                assert message.status == Message.Status.SCHEDULED
+                assert message.send_after == now + datetime.timedelta(
+                    minutes=2 * 2 ** (attempt - 1)
+                )
+                now = message.send_after
+    assert message.status == Message.Status.FAILED
+    assert "550" in message.last_error
+
+
+def test_it_retries_when_the_server_cannot_be_reached(acme: Client) -> None:
+    message = scheduled(acme)
+    with mock.patch.object(
+        mail.backends.locmem.EmailBackend, "open", side_effect=ConnectionRefusedError("refused")
+    ):
+        messages_dispatch(now=NOW)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SCHEDULED
+    assert "Could not connect" in message.last_error
+
+
+def test_it_leaves_a_lost_connection_uncertain_and_never_resends(
+    acme: Client, settings: Any, mailoutbox: list[Any]
+) -> None:
+    message = scheduled(acme)
+    other = scheduled(acme)
+    with mock.patch.object(
+        mail.backends.locmem.EmailBackend,
+        "send_messages",
+        side_effect=smtplib.SMTPServerDisconnected("gone"),
+    ):
+        messages_dispatch(now=NOW)
+    message.refresh_from_db()
+    other.refresh_from_db()
+    assert {message.status, other.status} == {Message.Status.SENDING, Message.Status.SCHEDULED}
+    stuck = message if message.status == Message.Status.SENDING else other
+    later = NOW + datetime.timedelta(minutes=16)
+    result = messages_dispatch(now=later)
+    stuck.refresh_from_db()
+    assert result.uncertain == 1
+    assert stuck.status == Message.Status.UNCERTAIN
+    messages_dispatch(now=later + datetime.timedelta(days=1))
+    stuck.refresh_from_db()
+    assert stuck.status == Message.Status.UNCERTAIN
+    assert [m.subject for m in mailoutbox] == [(other if stuck is message else message).subject]
+
+
+def test_it_caps_the_batch(acme: Client) -> None:
+    for _ in range(5):
+        scheduled(acme)
+    assert messages_dispatch(now=NOW, limit=2).sent == 2
+    assert Message.objects.filter(status=Message.Status.SCHEDULED).count() == 3
+
+
+@pytest.mark.parametrize("status", ["draft", "sent", "cancelled", "failed", "uncertain", "held"])
+def test_it_only_claims_scheduled_rows(acme: Client, status: str) -> None:
+    MessageFactory(client=acme, status=status, send_after=NOW)
+    assert messages_dispatch(now=NOW).claimed == 0

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crm.mail import Attachment, MailError, OutgoingMail, mail_build, mail_send_batch
+
+
+def test_it_builds_a_multipart_message_with_one_line_subject() -> None:
+    email = mail_build(
+        OutgoingMail(
+            subject="Hallo\nBcc: evil@example.com",
+            text="Text",
+            html="<p>Text</p>",
+            to=["a@example.com"],
+            reply_to="me@example.com",
+            attachments=[Attachment("a.pdf", b"%PDF-1.7")],
+        )
+    )
+    assert email.subject == "Hallo Bcc: evil@example.com"
+    assert email.reply_to == ["me@example.com"]
+    assert email.extra_headers["Message-ID"].endswith("@kundenpflege.crm>")
+    message = email.message()
+    assert message.is_multipart()
+    assert "a.pdf" in message.as_string()
+
+
+@pytest.mark.parametrize(
+    ("to", "reply_to"), [([], ""), (["a@example.com"], "no address"), (["bad"], "")]
+)
+def test_it_refuses_invalid_addresses_clearly(to: list[str], reply_to: str) -> None:
+    with pytest.raises(MailError):
+        mail_build(OutgoingMail(subject="s", text="t", to=to, reply_to=reply_to))
+
+
+def test_it_sends_a_batch_over_one_connection(mailoutbox: list[Any]) -> None:
+    mails = [
+        mail_build(OutgoingMail(subject=f"s{i}", text="t", to=["a@example.com"])) for i in range(3)
+    ]
+    assert mail_send_batch(mails) == 3
+    assert len(mailoutbox) == 3

@@ -1,0 +1,70 @@
+"""Demo data: every status is covered, numbers are gap-free, documents render."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from clients import demo as clients_demo
+from crm.demo import DemoContext
+from projects import demo, documents
+from projects.models import Invoice, Milestone, Offer, Project, RevisionRound
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def context(alice: Any) -> DemoContext:
+    context = DemoContext(
+        user=alice,
+        rng=random.Random(7),
+        clients=40,
+        today=datetime.date(2026, 11, 23),
+        now=timezone.now(),
+    )
+    clients_demo.seed(context)
+    demo.seed(context)
+    return context
+
+
+def test_it_covers_every_status(context: DemoContext) -> None:
+    user = context.user
+    assert set(Project.objects.filter(owner=user).values_list("status", flat=True)) == set(
+        Project.Status.values
+    )
+    assert set(Offer.objects.filter(owner=user).values_list("status", flat=True)) == set(
+        Offer.Status.values
+    )
+    statuses = set(Invoice.objects.filter(owner=user).values_list("status", flat=True))
+    assert {"open", "partly_paid", "paid", "cancelled"} <= statuses
+    assert Invoice.objects.owned_by(user).overdue(context.today).exists()
+    states = {m.state_on(context.today) for m in Milestone.objects.filter(project__owner=user)}
+    assert {"late", "at_risk", "on_track", "done"} <= states
+    assert RevisionRound.objects.filter(project__owner=user, billing="goodwill").exists()
+    for key in ("projects", "invoices", "offers", "milestones"):
+        assert context.shared[key]
+
+
+def test_it_numbers_invoices_without_gaps(context: DemoContext) -> None:
+    numbers = sorted(Invoice.objects.filter(owner=context.user).values_list("number", flat=True))
+    assert numbers == [f"2026-{n:04d}" for n in range(1, len(numbers) + 1)]
+    assert Invoice.objects.filter(owner=context.user, cancels__isnull=False).exists()
+
+
+def test_it_freezes_sent_offers_and_renders_them(context: DemoContext) -> None:
+    sent = Offer.objects.filter(owner=context.user).exclude(status="draft")
+    assert not sent.filter(snapshot__isnull=True).exists()
+    offer = sent.select_related("project__client").first()
+    assert documents.offer_pdf(offer).startswith(b"%PDF")
+    invoice = Invoice.objects.filter(owner=context.user, status="open").first()
+    assert documents.invoice_pdf(invoice).startswith(b"%PDF")
+
+
+def test_it_wipes_everything_it_made(context: DemoContext) -> None:
+    demo.wipe(context.user)
+    assert not Project.objects.filter(owner=context.user).exists()
+    assert not Invoice.objects.filter(owner=context.user).exists()

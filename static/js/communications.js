@@ -1,0 +1,17 @@
+// Template editor: refresh the live preview while typing (no inline script: CSP).
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("template-form");
+  const preview = document.getElementById("preview-form");
+  if (!form || !preview || !window.htmx) {
+    return;
+  }
+  const select = preview.querySelector("select");
+  if (select && !select.value && select.options.length > 1) {
+    select.selectedIndex = 1;
+  }
+  let timer = null;
+  form.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => window.htmx.trigger(preview, "submit"), 400);
+  });
+});
