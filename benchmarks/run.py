@@ -43,7 +43,8 @@ def machine() -> str:
 
 def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    only = set(sys.argv[1:])
+    collect_only = "--collect" in sys.argv
+    only = {arg for arg in sys.argv[1:] if not arg.startswith("--")}
     scripts = sorted(
         path
         for path in (ROOT / "benchmarks").glob("bench_*.py")
@@ -52,8 +53,11 @@ def main() -> int:
     failures = 0
     sections = []
     for script in scripts:
-        print(f"== {script.name}", flush=True)
-        result = subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
+        if collect_only:
+            result = subprocess.CompletedProcess([], 0)
+        else:
+            print(f"== {script.name}", flush=True)
+            result = subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
         if result.returncode != 0:
             failures += 1
             print(f"!! {script.name} failed with exit code {result.returncode}", flush=True)
@@ -65,11 +69,12 @@ def main() -> int:
     header = (
         "# Performance\n\n"
         f"Measured on {today} on this machine: {machine()}.\n\n"
-        "Reproduce with `make bench` (all) or `.venv/bin/python benchmarks/run.py NAME` "
+        "Reproduce with `make bench` (all), or `.venv/bin/python benchmarks/run.py NAME` "
         "(one of: " + ", ".join(p.stem.removeprefix("bench_") for p in scripts) + ").\n"
         "Server time is measured in-process through Django's test client (middleware, view, "
         "queries and template rendering; no network), as the median and 95th percentile of "
-        "repeated requests after a warm-up.\n"
+        "repeated requests after a warm-up. `benchmarks/run.py --collect` reassembles this "
+        "file from benchmarks/results/ without measuring again.\n"
     )
     if not only:
         (ROOT / "docs" / "performance.md").write_text(header + "\n" + "\n\n".join(sections) + "\n")

@@ -6,6 +6,7 @@ from .models import (
     CommunicationSettings,
     Message,
     MessageTemplate,
+    ReminderItem,
     ReminderPause,
 )
 
@@ -65,3 +66,10 @@ class CommunicationSettingsAdmin(admin.ModelAdmin):
 class ClientCommunicationAdmin(admin.ModelAdmin):
     list_display = ("client", "min_gap_days")
     raw_id_fields = ("owner", "client")
+
+
+@admin.register(ReminderItem)
+class ReminderItemAdmin(admin.ModelAdmin):
+    list_display = ("invoice", "level", "amount_due", "message")
+    list_filter = ("level",)
+    raw_id_fields = ("message", "invoice")

@@ -101,3 +101,21 @@ admin.site.register(PortalLink)
 admin.site.register(ScopeItem)
 admin.site.register(Milestone)
 admin.site.register(RevisionRound)
+
+
+@admin.register(OfferLine)
+class OfferLineAdmin(admin.ModelAdmin):
+    list_display = ("description", "offer", "quantity", "unit_price", "vat_rate")
+    raw_id_fields = ("offer",)
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(admin.ModelAdmin):
+    list_display = ("description", "invoice", "quantity", "unit_price", "vat_rate")
+    raw_id_fields = ("invoice",)
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("invoice", "paid_on", "amount")
+    raw_id_fields = ("invoice",)

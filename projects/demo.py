@@ -258,6 +258,8 @@ def seed(context: DemoContext) -> None:
     )
     invoices = _invoices(context, projects, offers, offer_lines, seller)
 
+    _portal_and_recent_acceptance(context, projects, offers)
+
     context.shared["projects"] = projects
     context.shared["milestones"] = milestones
     context.shared["offers"] = offers
@@ -529,3 +531,26 @@ def _freeze(invoice: Invoice, lines: list[InvoiceLine], seller: dict[str, Any]) 
 
 def _at(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
+
+
+def _portal_and_recent_acceptance(
+    context: DemoContext, projects: list[Project], offers: list[Offer]
+) -> None:
+    """Give every open project a portal link, and let the newest accepted offer be recent.
+
+    So the morning dashboard of the demo shows "accepted in the portal" and each project page
+    has a working client link to try.
+    """
+    open_statuses = {Project.Status.OFFERED, Project.Status.ACTIVE, Project.Status.ON_HOLD}
+    links = [
+        PortalLink(owner=context.user, project=project)
+        for project in projects
+        if project.status in open_statuses
+    ]
+    PortalLink.objects.bulk_create(links, batch_size=1000)
+    context.count("portal links", len(links))
+    accepted = [offer for offer in offers if offer.status == Offer.Status.ACCEPTED]
+    for days_ago, offer in enumerate(accepted[:2], start=1):
+        offer.accepted_at = context.now - datetime.timedelta(days=days_ago)
+        offer.accepted_ip = "127.0.0.1"
+    Offer.objects.bulk_update(accepted[:2], ["accepted_at", "accepted_ip"])

@@ -752,6 +752,8 @@ def invoice_record_payment(
         project=locked.project,
         invoice=locked,
     )
+    # Paid: every unsent reminder is cancelled at once; partly paid: they show the new amount.
+    comms.reminders_sync_for_invoice(invoice=locked)
     invoice.status, invoice.amount_paid, invoice.paid_on = (
         locked.status,
         locked.amount_paid,
@@ -832,6 +834,7 @@ def invoice_cancel(*, invoice: Invoice, actor: Any, today: datetime.date | None 
         project=locked.project,
         invoice=storno,
     )
+    comms.reminders_sync_for_invoice(invoice=locked)
     return storno
 
 
