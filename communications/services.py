@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -131,6 +132,10 @@ def message_send_time(*, message: Message, now: datetime.datetime) -> datetime.d
     return send_time(rules=rules, now=now, last_contact_at=last, urgent=not message.is_routine)
 
 
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_down_until = [0.0]
+
+
 def dispatch_soon() -> None:
     """Ask a worker to run the dispatcher after commit; a dead broker only delays the mail.
 
@@ -141,9 +146,14 @@ def dispatch_soon() -> None:
     def enqueue() -> None:
         from .tasks import dispatch_messages
 
+        # After a broker failure, skip the nudge for a while: each attempt against a dead
+        # Redis costs the request about two seconds, and the beat sweep sends the mail anyway.
+        if time.monotonic() < _broker_down_until[0]:
+            return
         try:
             dispatch_messages.apply_async(retry=False, ignore_result=True)
         except Exception:  # kombu raises several types for a dead broker
+            _broker_down_until[0] = time.monotonic() + BROKER_BACKOFF_SECONDS
             logger.warning("Could not reach the Celery broker; beat will send later", exc_info=True)
 
     transaction.on_commit(enqueue)

@@ -164,7 +164,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_DATA_DIR = BASE_DIR / ".celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A dead Redis must not hold a web request for long: fail fast, beat sends later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+        "retry_on_timeout": False,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 1
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

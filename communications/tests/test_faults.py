@@ -67,6 +67,7 @@ def test_it_never_sends_a_message_twice_with_two_dispatchers_at_once(acme: Clien
 def test_it_keeps_the_web_app_working_while_redis_is_down(
     alice_client: Any, acme: Client, django_capture_on_commit_callbacks: Any, mailoutbox: Any
 ) -> None:
+    from communications import services as comms_services
     from crm.celery import app
 
     draft = MessageFactory(client=acme, subject="Freigabe bitte")
@@ -76,6 +77,9 @@ def test_it_keeps_the_web_app_working_while_redis_is_down(
         app.conf.broker_url = dead
         with (
             mock.patch.object(app, "_pool", None),
+            # The producer pool caches the broker connection pool: without this, later tests
+            # (in this process) would keep publishing to the dead broker.
+            mock.patch.object(app.amqp, "_producer_pool", None),
             django_capture_on_commit_callbacks(execute=True) as callbacks,
         ):
             started = time.monotonic()
@@ -83,6 +87,7 @@ def test_it_keeps_the_web_app_working_while_redis_is_down(
             elapsed = time.monotonic() - started
     finally:
         app.conf.broker_url = real
+        comms_services._broker_down_until[0] = 0.0
     assert response.status_code == 302
     assert len(callbacks) == 1  # the enqueue ran, failed, and was swallowed
     assert elapsed < 10
