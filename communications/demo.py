@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from crm.demo import DemoContext
 
 from .models import (
@@ -54,7 +56,14 @@ def seed(context: DemoContext) -> None:
     for index, client in enumerate(sample):
         german_client = client.language == "de"
         for weeks in (3, 2, 1):
-            sent_at = now - datetime.timedelta(weeks=weeks, hours=rng.randint(0, 48))
+            # Sent on a working day between 9 and 16 o'clock, as the planner would have done.
+            day = timezone.localdate(now) - datetime.timedelta(weeks=weeks, days=rng.randint(0, 2))
+            day -= datetime.timedelta(days=max(0, day.weekday() - 4))
+            sent_at = datetime.datetime.combine(
+                day,
+                datetime.time(rng.randint(9, 16), rng.choice((0, 15, 30, 45))),
+                tzinfo=timezone.get_current_timezone(),
+            )
             rows.append(
                 _message(
                     client,

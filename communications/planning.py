@@ -207,7 +207,7 @@ def messages_bulk_insert(messages: list[Message]) -> list[Message]:
     created = list(
         Message.objects.filter(condition)
         .filter(~Exists(Activity.objects.filter(message_id=OuterRef("pk"))))
-        .only("pk", "owner_id", "client_id", "subject", "project_id", "created_at")
+        .only("pk", "owner_id", "client_id", "subject", "project_id", "created_at", "sent_at")
     )
     Activity.objects.bulk_create(
         [
@@ -215,7 +215,8 @@ def messages_bulk_insert(messages: list[Message]) -> list[Message]:
                 owner_id=message.owner_id,
                 client_id=message.client_id,
                 kind=Activity.Kind.MESSAGE,
-                occurred_at=message.created_at,
+                # Backfilled history (imports, demo data) is placed when it was sent.
+                occurred_at=message.sent_at or message.created_at,
                 summary=message.subject[:300],
                 message_id=message.pk,
                 project_id=message.project_id,

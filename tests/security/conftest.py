@@ -1,0 +1,173 @@
+"""Fixtures for the security suite: a rich data set for alice (and a small one for bob).
+
+``world`` builds one of every kind of row a freelancer owns, so the URL walker can fill every
+path parameter with an object of alice's, and ``owned_snapshot`` captures all of alice's rows to
+prove afterwards that nothing of hers changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.apps import apps
+
+from clients.tests.factories import ClientFactory, ContactFactory, NoteFactory, TagFactory
+from communications.models import Message, MessageTemplate, ReminderPause
+from communications.tests.factories import MessageFactory
+from crm.models import AuditEntry
+from projects.models import Invoice, Offer, Payment, PortalLink
+from projects.tests.factories import (
+    ChangeRequestFactory,
+    InvoiceFactory,
+    InvoiceLineFactory,
+    MilestoneFactory,
+    OfferFactory,
+    OfferLineFactory,
+    ProjectFactory,
+    RevisionFactory,
+    ScopeItemFactory,
+)
+
+SECURITY_APPS = ("crm", "clients", "projects", "communications")
+
+
+@dataclass
+class Freelancer:
+    """One freelancer's rows, by kind; each list holds the interesting states of that kind."""
+
+    user: Any
+    objects: dict[str, list[Any]] = field(default_factory=dict)
+
+    def first(self, kind: str) -> Any:
+        return self.objects[kind][0]
+
+
+def build_world(user: Any, *, prefix: str) -> Freelancer:
+    """Create one of every owned row (in several states where the state changes the view)."""
+    tag = TagFactory(owner=user, name=f"{prefix} VIP")
+    client = ClientFactory(
+        owner=user,
+        name=f"{prefix} Zylinderwerke GmbH",
+        email=f"{prefix.lower()}-kontakt@zylinder.example",
+        salutation=f"Frau {prefix}mann",
+    )
+    client.tags.add(tag)
+    archived = ClientFactory(
+        owner=user,
+        name=f"{prefix} Archivhaus KG",
+        email=f"{prefix.lower()}-archiv@zylinder.example",
+        archived_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+    )
+    contact = ContactFactory(
+        client=client, name=f"{prefix} Kontaktperson", email=f"{prefix.lower()}-person@zyl.example"
+    )
+    note = NoteFactory(client=client, body=f"{prefix} secret note about the budget")
+    project = ProjectFactory(owner=user, client=client, title=f"{prefix} Relaunch Projekt")
+    scope = ScopeItemFactory(project=project, title=f"{prefix} Startseite")
+    scope2 = ScopeItemFactory(project=project, title=f"{prefix} Kontaktseite")
+    milestone = MilestoneFactory(project=project, title=f"{prefix} Entwurf")
+    revision = RevisionFactory(project=project)
+    change = ChangeRequestFactory(project=project, title=f"{prefix} Shop-Erweiterung")
+    draft_offer = OfferFactory(project=project, number=f"{prefix}-A-001")
+    OfferLineFactory(offer=draft_offer, description=f"{prefix} Design")
+    sent_offer = OfferFactory(project=project, number=f"{prefix}-A-002", status=Offer.Status.SENT)
+    OfferLineFactory(offer=sent_offer, description=f"{prefix} Umsetzung")
+    draft_invoice = InvoiceFactory(project=project)
+    InvoiceLineFactory(invoice=draft_invoice, description=f"{prefix} Entwurf")
+    issued_invoice = InvoiceFactory(
+        project=project,
+        number=f"{prefix}-R-0001",
+        status=Invoice.Status.OPEN,
+        issued_on=datetime.date(2026, 10, 1),
+        due_on=datetime.date(2026, 10, 15),
+        total_net=Decimal("950.00"),
+        total_vat=Decimal("180.50"),
+        total_gross=Decimal("1130.50"),
+    )
+    InvoiceLineFactory(invoice=issued_invoice, description=f"{prefix} Design")
+    payment = Payment.objects.create(
+        invoice=issued_invoice, paid_on=datetime.date(2026, 10, 10), amount=Decimal("100.00")
+    )
+    messages = [
+        MessageFactory(owner=user, client=client, status=status, subject=f"{prefix} {status}")
+        for status in (
+            Message.Status.DRAFT,
+            Message.Status.FAILED,
+            Message.Status.UNCERTAIN,
+            Message.Status.SCHEDULED,
+            Message.Status.SENT,
+        )
+    ]
+    template = MessageTemplate.objects.create(
+        owner=user,
+        kind=Message.Kind.ONE_OFF,
+        language="de",
+        form=MessageTemplate.Form.FORMAL,
+        subject=f"{prefix} Betreff",
+        body="{{ greeting }}\n\nText.\n",
+    )
+    pause = ReminderPause.objects.create(owner=user, client=client, reason=f"{prefix} Streit")
+    link = PortalLink.objects.create(owner=user, project=project)
+    audit = AuditEntry.objects.create(
+        owner=user,
+        actor=user.username,
+        action=AuditEntry.Action.UPDATE,
+        object_type="client",
+        object_id=str(client.pk),
+        object_repr=client.name,
+    )
+    return Freelancer(
+        user=user,
+        objects={
+            "tag": [tag],
+            "client": [client, archived],
+            "contact": [contact],
+            "note": [note],
+            "project": [project],
+            "scope": [scope, scope2],
+            "milestone": [milestone],
+            "revision": [revision],
+            "change_request": [change],
+            "offer": [draft_offer, sent_offer],
+            "invoice": [draft_invoice, issued_invoice],
+            "payment": [payment],
+            "message": messages,
+            "template": [template],
+            "pause": [pause],
+            "portal_link": [link],
+            "audit": [audit],
+        },
+    )
+
+
+@pytest.fixture
+def world(alice: Any, bob: Any) -> dict[str, Freelancer]:
+    """Alice's rich data set and a parallel one of bob's (for mixed-ownership URLs)."""
+    return {"alice": build_world(alice, prefix="Alice"), "bob": build_world(bob, prefix="Bob")}
+
+
+def owned_models() -> list[Any]:
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label in SECURITY_APPS and hasattr(model.objects, "owned_by")
+    ]
+
+
+def owned_snapshot(user: Any) -> dict[str, list[dict[str, Any]]]:
+    """Return every row ``user`` owns (all columns), by model, plus the user and profile rows."""
+    from crm.models import Profile, User
+
+    snapshot = {
+        model._meta.label: sorted(
+            model.objects.owned_by(user).values(), key=lambda row: row.get("id", 0)
+        )
+        for model in owned_models()
+    }
+    snapshot["user"] = list(User.objects.filter(pk=user.pk).values())
+    snapshot["profile"] = list(Profile.objects.filter(user=user).values())
+    return snapshot
