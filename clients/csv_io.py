@@ -19,31 +19,13 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from .forms import ContactForm, clean_tag_names
-from .models import Cadence, Client
+from .models import CLIENT_EDITABLE_FIELDS, Cadence, Client
 from .services import clients_import
 
 # A freelancer's whole client book; validation costs about 2 ms per row (the client form).
 MAX_ROWS = 2000
-CLIENT_COLUMNS = [
-    "name",
-    "kind",
-    "email",
-    "phone",
-    "website",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "language",
-    "form_of_address",
-    "salutation",
-    "sign_off",
-    "preferred_channel",
-    "status",
-    "relationship",
-    "update_cadence",
-    "payment_terms_days",
-]
+# The name first: it is the one required column.
+CLIENT_COLUMNS = ["name", *(field for field in CLIENT_EDITABLE_FIELDS if field != "name")]
 CONTACT_COLUMNS = ["contact_name", "contact_role", "contact_email", "contact_phone"]
 COLUMNS = [*CLIENT_COLUMNS, "tags", *CONTACT_COLUMNS]
 REQUIRED_COLUMNS = ["name"]

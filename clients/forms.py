@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import Client, Contact, Note, Tag
+from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
 
 TAG_SPLIT = re.compile(r"[,;|]")
 MAX_TAGS = 20
@@ -58,26 +58,7 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = (
-            "kind",
-            "name",
-            "email",
-            "phone",
-            "website",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "language",
-            "form_of_address",
-            "salutation",
-            "sign_off",
-            "preferred_channel",
-            "status",
-            "relationship",
-            "update_cadence",
-            "payment_terms_days",
-        )
+        fields = CLIENT_EDITABLE_FIELDS
 
     def __init__(self, *args: Any, relationship_hint: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -169,6 +169,29 @@ class Client(OwnedModel):
         return [line for line in (self.street, city_line, self.country) if line]
 
 
+# The fields a freelancer edits on a client, in form order (form, CSV and audit log share it).
+CLIENT_EDITABLE_FIELDS = (
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "website",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "form_of_address",
+    "salutation",
+    "sign_off",
+    "preferred_channel",
+    "status",
+    "relationship",
+    "update_cadence",
+    "payment_terms_days",
+)
+
+
 class ContactQuerySet(OwnedQuerySet):
     owner_path = "client__owner"
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.audit import audit_changes, audit_record, audit_snapshot
 from crm.models import AuditEntry
 
-from .models import Client, Contact, Note, Tag
+from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
 
 SORTS = {
     "name": ("name", "pk"),
@@ -32,27 +32,7 @@ SORTS = {
     "-status": ("-status", "name", "pk"),
 }
 # Fields of a client the audit log follows (everything the freelancer edits).
-AUDITED_FIELDS = [
-    "kind",
-    "name",
-    "email",
-    "phone",
-    "website",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "language",
-    "form_of_address",
-    "salutation",
-    "sign_off",
-    "preferred_channel",
-    "status",
-    "relationship",
-    "update_cadence",
-    "payment_terms_days",
-    "archived_at",
-]
+AUDITED_FIELDS = [*CLIENT_EDITABLE_FIELDS, "archived_at"]
 
 
 class ClientInUseError(Exception):

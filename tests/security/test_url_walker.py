@@ -1,0 +1,300 @@
+"""Every URL of the project, walked as bob and as an anonymous visitor over alice's objects.
+
+The walker enumerates the URL patterns (admin and static files aside), fills each path parameter
+with an object of alice's (every interesting state: draft and sent offer, draft and issued
+invoice, draft/failed/uncertain message ...) and sends GET and POST. Bob must get 404 (or 405),
+the anonymous visitor a redirect to the login page (or 404/405); the public token pages answer
+404 for bob's or forged tokens combined with alice's objects. Afterwards not one of alice's rows
+has changed and no response mentioned her clients. A URL parameter the walker does not know
+fails the test, so a new URL cannot slip past it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .conftest import Freelancer, owned_snapshot
+
+# Walk results, read by docs/security.md's numbers (printed with -s).
+STATS: dict[str, int] = {}
+
+SKIPPED_PREFIXES = ("admin", "static", "media")
+
+# Pages anyone may open without logging in (they carry no owned object).
+PUBLIC_NAMES = {
+    "login",
+    "logout",
+    "signup",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "crm:set_language",
+    "crm:healthz",
+}
+
+# Pages reached by a token instead of a login: they must answer 404 to every wrong token.
+TOKEN_NAMES = {
+    "portal:page",
+    "portal:accept",
+    "portal:change",
+    "portal:offer_pdf",
+    "portal:invoice_pdf",
+    "calendar:feed",
+}
+
+FORGED_TOKEN = "forged-" + "A" * 36
+
+# Free-text kwargs that select no owned row (a template slot, a move direction).
+PLAIN_KWARGS: dict[str, list[str]] = {
+    "kind": ["one_off", "payment_reminder_1"],
+    "language": ["de"],
+    "form": ["formal"],
+    "direction": ["up", "down"],
+}
+
+# Form data that would change something on almost any form of the project.
+POST_DATA: dict[str, Any] = {
+    "name": "Hacked by bob",
+    "title": "Hacked by bob",
+    "email": "bob@evil.example",
+    "body": "Hacked by bob",
+    "description": "Hacked by bob",
+    "subject": "Hacked by bob",
+    "body_text": "Hacked by bob",
+    "reason": "Hacked by bob",
+    "status": "cancelled",
+    "action": "accept",
+    "decision": "accept",
+    "confirm": "yes",
+    "confirm_name": "Alice Zylinderwerke GmbH",
+    "amount": "1.00",
+    "paid_on": "2026-11-20",
+    "due_on": "2026-12-20",
+    "send_after": "2026-12-01T10:00",
+    "language": "de",
+    "form": "formal",
+    "kind": "context",
+    "noted_on": "2026-11-20",
+    "requested_on": "2026-11-20",
+    "quantity": "1",
+    "unit_price": "1",
+    "vat_rate": "19",
+    "pinned": "on",
+    "accepted_name": "Bob",
+    "message": "Hacked by bob",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    kwargs: tuple[str, ...]
+
+
+def iter_routes(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            part = str(entry.pattern)
+            if part.startswith(SKIPPED_PREFIXES) or part.startswith("^static"):
+                continue
+            child_ns = namespace
+            if entry.namespace:
+                child_ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from iter_routes(entry.url_patterns, prefix + part, child_ns)
+        elif isinstance(entry, URLPattern):
+            if not entry.name:
+                continue
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            kwargs = tuple(entry.pattern.converters) if hasattr(entry.pattern, "converters") else ()
+            yield Route(name=name, pattern=prefix + str(entry.pattern), kwargs=kwargs)
+
+
+def all_routes() -> list[Route]:
+    routes = {route.name: route for route in iter_routes(get_resolver().url_patterns)}
+    return sorted(routes.values(), key=lambda route: route.name)
+
+
+def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
+    """Return the values of ``who``'s objects for one URL parameter (all interesting states)."""
+    objects = who.objects
+    token_of_link = [link.token for link in objects["portal_link"]]
+    mapping: dict[str, list[Any]] = {
+        "client_id": [client.pk for client in objects["client"]],
+        "project_id": [project.pk for project in objects["project"]],
+        "note_id": [note.pk for note in objects["note"]],
+        "item_id": [item.pk for item in objects["scope"]],
+        "milestone_id": [milestone.pk for milestone in objects["milestone"]],
+        "change_request_id": [change.pk for change in objects["change_request"]],
+        "offer_id": [offer.pk for offer in objects["offer"]],
+        "invoice_id": [invoice.pk for invoice in objects["invoice"]],
+        "pk": [message.pk for message in objects["message"]],
+        "pause_id": [pause.pk for pause in objects["pause"]],
+        "link_id": [link.pk for link in objects["portal_link"]],
+        "uidb64": [urlsafe_base64_encode(force_bytes(who.user.pk))],
+    }
+    if kwarg == "token":
+        if route.name == "calendar:feed":
+            return [who.user.profile.calendar_token]
+        if route.name.startswith("portal:"):
+            return token_of_link
+        return ["set-password", "abc-123456789abcdef"]
+    if kwarg in PLAIN_KWARGS:
+        return PLAIN_KWARGS[kwarg]
+    if kwarg not in mapping:
+        pytest.fail(
+            f"URL {route.name} ({route.pattern}) takes an unknown parameter {kwarg!r}: "
+            "teach tests/security/test_url_walker.py which object of alice's fills it."
+        )
+    return mapping[kwarg]
+
+
+def url_variants(route: Route, alice: Freelancer, bob: Freelancer) -> list[tuple[str, str]]:
+    """Return (label, url) pairs: alice's objects, and for token pages bob's/forged tokens."""
+    if not route.kwargs:
+        return [("plain", reverse(route.name))]
+    variants: list[tuple[str, str]] = []
+    if route.name in TOKEN_NAMES:
+        # Never alice's token: that is the one that is supposed to work.
+        others = [k for k in route.kwargs if k != "token"]
+        for token in [FORGED_TOKEN, *owned_values(route, "token", bob)]:
+            choices = [owned_values(route, k, alice) for k in others]
+            for combo in itertools.product(*choices):
+                kwargs = {"token": token, **dict(zip(others, combo, strict=True))}
+                label = "forged" if token == FORGED_TOKEN else "bob-token"
+                if label == "bob-token" and not others:
+                    # Bob's token alone is bob's own page: allowed, checked for leaks only.
+                    label = "bob-own"
+                variants.append((label, reverse(route.name, kwargs=kwargs)))
+        return variants
+    choices = [owned_values(route, k, alice) for k in route.kwargs]
+    for combo in itertools.product(*choices):
+        variants.append(("alice", reverse(route.name, kwargs=dict(zip(route.kwargs, combo, strict=True)))))
+    owned = [k for k in route.kwargs if k not in PLAIN_KWARGS and k not in {"uidb64", "token"}]
+    if len(owned) > 1:
+        # Mixed ownership: one parameter bob's, the others alice's.
+        for mine in owned:
+            kwargs = {
+                k: (owned_values(route, k, bob) if k == mine else owned_values(route, k, alice))[0]
+                for k in route.kwargs
+            }
+            variants.append((f"mixed:{mine}", reverse(route.name, kwargs=kwargs)))
+    return variants
+
+
+def is_login_redirect(response: Any) -> bool:
+    if response.status_code not in (301, 302):
+        return False
+    return urlsplit(response["Location"]).path == reverse("login")
+
+
+def secrets_of(alice: Freelancer) -> list[str]:
+    values = []
+    for client in alice.objects["client"]:
+        values += [client.name, client.email]
+    values += [alice.first("contact").email, alice.first("note").body]
+    values += [alice.first("project").title, alice.first("change_request").title]
+    return values
+
+
+@pytest.mark.django_db
+def test_it_answers_404_to_bob_and_login_to_strangers_on_every_url(
+    world: dict[str, Freelancer], settings: Any
+) -> None:
+    settings.AXES_ENABLED = False  # the walker posts to the login form many times
+    alice, bob = world["alice"], world["bob"]
+    before = owned_snapshot(alice.user)
+    forbidden = secrets_of(alice)
+    routes = all_routes()
+    bob_http = Client(raise_request_exception=False)
+    anon_http = Client(raise_request_exception=False)
+    failures: list[str] = []
+    requests = 0
+
+    for route in routes:
+        for label, url in url_variants(route, alice, bob):
+            for method in ("get", "post"):
+                for who, http in (("bob", bob_http), ("anon", anon_http)):
+                    if who == "bob":
+                        http.force_login(bob.user)
+                    else:
+                        http.logout()
+                    call = getattr(http, method)
+                    response = call(url, POST_DATA) if method == "post" else call(url)
+                    requests += 1
+                    status = response.status_code
+                    where = f"{who} {method.upper()} {url} [{route.name}, {label}] -> {status}"
+                    if status >= 500:
+                        failures.append(f"{where}: server error")
+                        continue
+                    body = b"".join(response) if response.streaming else response.content
+                    text = body.decode("utf-8", "replace")
+                    leaked = [value for value in forbidden if value in text]
+                    if leaked:
+                        failures.append(f"{where}: leaks {leaked}")
+                    if route.name in PUBLIC_NAMES or label == "bob-own":
+                        continue
+                    if route.name in TOKEN_NAMES:
+                        if status not in (404, 405):
+                            failures.append(f"{where}: expected 404 for a wrong token")
+                        continue
+                    if not any(k not in PLAIN_KWARGS for k in route.kwargs):
+                        # Bob's own page (a list, settings, a form): anything but an error.
+                        if who == "anon" and status not in (404, 405) and not is_login_redirect(
+                            response
+                        ):
+                            failures.append(f"{where}: expected a redirect to log in")
+                        continue
+                    if who == "bob" and status not in (404, 405):
+                        failures.append(f"{where}: expected 404")
+                    if who == "anon" and status not in (404, 405) and not is_login_redirect(
+                        response
+                    ):
+                        failures.append(f"{where}: expected a redirect to log in")
+
+    after = owned_snapshot(alice.user)
+    changed = [label for label in before if before[label] != after[label]]
+    STATS.update(routes=len(routes), requests=requests)
+    print(f"\nURL walker: {len(routes)} URL patterns, {requests} requests")
+    assert not failures, "\n".join(failures)
+    assert not changed, f"alice's rows changed: {changed}"
+
+
+@pytest.mark.django_db
+def test_it_serves_the_token_pages_with_the_right_token(world: dict[str, Freelancer]) -> None:
+    alice = world["alice"]
+    link = alice.first("portal_link")
+    anon = Client()
+
+    assert anon.get(reverse("portal:page", kwargs={"token": link.token})).status_code == 200
+    feed = anon.get(
+        reverse("calendar:feed", kwargs={"token": alice.user.profile.calendar_token})
+    )
+    assert feed.status_code == 200
+
+
+def test_it_knows_every_url_parameter_of_the_project() -> None:
+    known = {
+        "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
+        "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "token", *PLAIN_KWARGS,
+    }  # fmt: skip
+    unknown = {
+        (route.name, kwarg)
+        for route in all_routes()
+        for kwarg in route.kwargs
+        if kwarg not in known
+    }
+    assert not unknown, f"teach the URL walker these parameters: {sorted(unknown)}"
+    assert settings.ROOT_URLCONF
