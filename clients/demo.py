@@ -41,6 +41,7 @@ ENGLISH_COMPANIES = [
     "Harbour Lane Books",
     "Greenleaf Consulting",
 ]
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e"})
 CITIES = [("10115", "Berlin"), ("80331", "München"), ("20095", "Hamburg"), ("50667", "Köln")]
 TAGS = ["Agentur", "Stammkunde", "Retainer", "Non-Profit", "Empfehlung", "Print"]
 NOTES = [
@@ -163,7 +164,8 @@ def _client(index: int, user: Any, rng: Any) -> Client:
         title, last, first = (GERMAN_PEOPLE if german else ENGLISH_PEOPLE)[index % 4]
         salutation = first if informal else f"{title} {last}"
         kind = Client.Kind.COMPANY
-    slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
+    ascii_name = name.lower().translate(UMLAUTS)
+    slug = "".join(ch for ch in ascii_name if ch.isascii() and ch.isalnum())[:20]
     return Client(
         owner=user,
         kind=kind,

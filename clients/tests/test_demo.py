@@ -50,3 +50,11 @@ def test_it_seeds_2000_clients_in_a_few_queries(
     assert Client.objects.owned_by(alice).count() == 2000
     demo.wipe(alice)
     assert not Client.objects.owned_by(alice).exists()
+
+
+def test_it_gives_every_demo_client_a_deliverable_ascii_address(alice: Any) -> None:
+    # An address with umlauts in the local part is refused by SMTP; the outbox would hold it.
+    seed(alice, clients=40)
+    emails = list(Client.objects.filter(owner=alice).values_list("email", flat=True))
+    assert len(emails) == 40
+    assert all(email.isascii() and "@" in email for email in emails)
