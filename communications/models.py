@@ -112,6 +112,8 @@ class Message(OwnedModel):
             models.Index(fields=["client", "-created_at"], name="message_client_created"),
             models.Index(fields=["client", "sent_at"], name="message_client_sent"),
             models.Index(fields=["owner", "status"], name="message_owner_status"),
+            # The messages view: newest first per freelancer (an index scan, not a sort of all).
+            models.Index(fields=["owner", "-created_at", "-id"], name="message_owner_recent"),
         ]
 
     def __str__(self) -> str:
