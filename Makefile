@@ -7,7 +7,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-pass-2026
 export DEMO_USER DEMO_PASSWORD
 
-.PHONY: setup run test lint format bench faults messages makemessages clean screenshot
+.PHONY: setup run test lint format bench load faults messages makemessages clean screenshot
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: export SECRET_KEY ?= bench-only-secret-key-not-for-production-0123456789a
 bench: setup
 	eval "$$($(PY) scripts/services.py)"; \
 	$(PY) benchmarks/run.py
+
+## make load: gunicorn (2 workers) on the large data set under locust; starts and stops gunicorn.
+load: setup
+	eval "$$($(PY) scripts/services.py)"; \
+	$(PY) benchmarks/bench_load.py && $(PY) benchmarks/run.py --collect
 
 ## Retake docs/screenshot.png from a running `make run` (demo data loaded).
 screenshot: $(VENV)/.installed

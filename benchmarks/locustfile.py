@@ -7,7 +7,7 @@ client through its form). CSRF is handled like a browser: the token from the coo
 ``X-CSRFToken`` header (htmx) or the form field.
 
 The server runs without TLS on loopback with DEBUG off, so its cookies carry the Secure flag;
-the cookie policy below sends them over plain HTTP anyway (only for this test).
+the cookie jar below drops that flag so they go over plain HTTP anyway (only for this test).
 """
 
 from __future__ import annotations
@@ -17,21 +17,22 @@ import os
 import random
 import re
 from html.parser import HTMLParser
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 from locust import HttpUser, between, task
+from requests.cookies import RequestsCookieJar
 
 LOAD_USERS = os.environ.get("LOAD_USERS", "load-1,load-2,load-3,load-4,bench-large").split(",")
 _next_user = itertools.cycle(LOAD_USERS)
 SEARCHES = ["a", "e", "GmbH", "Berlin", "mül", "studio"]
 
 
-class LoopbackCookiePolicy(DefaultCookiePolicy):
-    """Send Secure cookies over plain http (loopback load test only)."""
+class LoopbackCookieJar(RequestsCookieJar):
+    """Keep Secure cookies usable over plain http (loopback load test only)."""
 
-    def return_ok_secure(self, cookie: Any, request: Any) -> bool:
-        return True
+    def set_cookie(self, cookie: Any, *args: Any, **kwargs: Any) -> None:
+        cookie.secure = False
+        super().set_cookie(cookie, *args, **kwargs)
 
 
 class FormFields(HTMLParser):
@@ -84,7 +85,7 @@ class Freelancer(HttpUser):
     wait_time = between(0.05, 0.2)
 
     def on_start(self) -> None:
-        self.client.cookies.set_policy(LoopbackCookiePolicy())
+        self.client.cookies = LoopbackCookieJar()
         self.username = next(_next_user)
         self.client.get("/accounts/login/", name="login form")
         response = self.client.post(

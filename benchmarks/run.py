@@ -52,6 +52,7 @@ def main() -> int:
     )
     failures = 0
     sections = []
+    load_start = os.getloadavg()
     for script in scripts:
         if collect_only:
             result = subprocess.CompletedProcess([], 0)
@@ -65,11 +66,27 @@ def main() -> int:
         section = RESULTS / f"{name}.md"
         if section.exists():
             sections.append(section.read_text().strip())
-    today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+    today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load_end = os.getloadavg()
+    collected = (
+        "Sections reassembled with `--collect` from benchmarks/results/; most were measured "
+        "in one full run the same day, some rerun singly afterwards (PDF, load, pages; each "
+        "states its own load average). Load average (1/5/15 min) at collection: "
+        f"{load_end[0]:.1f} / {load_end[1]:.1f} / {load_end[2]:.1f} on {os.cpu_count()} cores "
+        "shared with other engineers' builds and tests, so times are upper bounds.\n\n"
+    )
+    load = (
+        f"Load average (1/5/15 min) when the run started: {load_start[0]:.1f} / "
+        f"{load_start[1]:.1f} / {load_start[2]:.1f}, when it ended: {load_end[0]:.1f} / "
+        f"{load_end[1]:.1f} / {load_end[2]:.1f}; the {os.cpu_count()} cores are shared with "
+        "other engineers' builds and tests, so times are upper bounds.\n\n"
+    )
     header = (
         "# Performance\n\n"
         f"Measured on {today} on this machine: {machine()}.\n\n"
-        "Reproduce with `make bench` (all), or `.venv/bin/python benchmarks/run.py NAME` "
+        f"{collected if collect_only else load}"
+        "Reproduce with `make bench` (all; `make load` for the load test alone), or "
+        "`.venv/bin/python benchmarks/run.py NAME` "
         "(one of: " + ", ".join(p.stem.removeprefix("bench_") for p in scripts) + ").\n"
         "Server time is measured in-process through Django's test client (middleware, view, "
         "queries and template rendering; no network), as the median and 95th percentile of "

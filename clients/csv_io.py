@@ -81,10 +81,13 @@ def csv_decode(raw: bytes) -> str:
     """
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return raw.decode("utf-16")
+            text = raw.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise CsvFormatError(_("The file claims to be UTF-16 but is not.")) from exc
-    if b"\x00" in raw[:4096]:
+        if "\x00" in text:  # PostgreSQL text cannot hold NUL: refuse, never a 500 later
+            raise CsvFormatError(_("This does not look like a CSV file (it contains binary data)."))
+        return text
+    if b"\x00" in raw:  # anywhere in the file, not only near the start
         raise CsvFormatError(_("This does not look like a CSV file (it contains binary data)."))
     try:
         return raw.decode("utf-8-sig")

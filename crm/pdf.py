@@ -56,6 +56,10 @@ class StaticOnlyURLFetcher(URLFetcher):
         if not relative or relative.startswith("/") or ".." in parts:
             raise ValueError(f"Refused static path {relative!r}.")
         found = finders.find(relative)
+        if not found and settings.STATIC_ROOT:
+            # With DEBUG off {% static %} names the hashed copy that only collectstatic wrote.
+            collected = Path(settings.STATIC_ROOT) / relative
+            found = str(collected) if collected.is_file() else None
         if not found:
             raise ValueError(f"Static file {relative!r} not found.")
         path = Path(found if isinstance(found, str) else found[0])

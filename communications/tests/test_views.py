@@ -98,6 +98,18 @@ def test_it_filters_by_status_kind_and_client(
     assert "Bob's" not in response.content.decode()
 
 
+def test_it_keeps_the_chosen_filters_selected(
+    alice_client: Any, acme: Client, initech: Client
+) -> None:
+    response = alice_client.get(
+        reverse("communications:list"), {"status": "sent", "client": initech.pk}
+    )
+    html = response.content.decode()
+    assert f'<option value="{initech.pk}" selected>' in html
+    assert f'<option value="{acme.pk}">' in html
+    assert '<option value="sent" selected>' in html
+
+
 def test_it_approves_a_draft_in_place_with_htmx(alice_client: Any, draft: Message) -> None:
     response = alice_client.post(
         reverse("communications:approve", args=[draft.pk]), HTTP_HX_REQUEST="true"

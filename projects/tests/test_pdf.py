@@ -94,6 +94,20 @@ def test_it_serves_our_static_files_and_data_urls() -> None:
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
 
 
+def test_it_serves_hashed_names_from_static_root_in_production(
+    settings: Any, tmp_path: Any
+) -> None:
+    # With DEBUG off, {% static %} gives the hashed name that exists only in STATIC_ROOT.
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "print.0123abcd.css").write_text("@page { size: A4 }")
+    settings.STATIC_ROOT = tmp_path
+    fetcher = StaticOnlyURLFetcher()
+    response = fetcher.fetch(f"{DOCUMENT_BASE_URL}static/css/print.0123abcd.css")
+    assert response.read() == b"@page { size: A4 }"
+    with pytest.raises(ValueError, match="not found"):
+        fetcher.fetch(f"{DOCUMENT_BASE_URL}static/css/print.ffffffff.css")
+
+
 def test_it_embeds_a_font_with_umlauts_and_euro(settings: Any) -> None:
     pdf = render_pdf("documents/_probe.html", {"text": "Größe Übermaß – 1.234,56 €"})
     reader = pypdf.PdfReader(io.BytesIO(pdf))

@@ -168,6 +168,29 @@ def owned_snapshot(user: Any) -> dict[str, list[dict[str, Any]]]:
         )
         for model in owned_models()
     }
-    snapshot["user"] = list(User.objects.filter(pk=user.pk).values())
+    # last_login moves when a test logs the user in; every other column must stay.
+    columns = [f.attname for f in User._meta.concrete_fields if f.attname != "last_login"]
+    snapshot["user"] = list(User.objects.filter(pk=user.pk).values(*columns))
     snapshot["profile"] = list(Profile.objects.filter(user=user).values())
     return snapshot
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the security suite's counts (URLs walked, requests, examples) for docs/security.md."""
+    import sys
+
+    walker = sys.modules.get("tests.security.test_url_walker")
+    fuzz = sys.modules.get("tests.security.test_form_fuzz")
+    parts = []
+    stats = walker.STATS if walker is not None else {}
+    if "routes" in stats:
+        parts.append(f"URL walker: {stats['routes']} URL patterns, {stats['requests']} requests")
+    if "own_requests" in stats:
+        parts.append(f"bob's own pages with alice's ids: {stats['own_requests']} requests")
+    if fuzz is not None and fuzz.STATS["examples"]:
+        parts.append(
+            f"form fuzz: {fuzz.STATS['examples']} hypothesis examples, "
+            f"{fuzz.STATS['requests']} requests"
+        )
+    if parts:
+        terminalreporter.write_line("security suite: " + "; ".join(parts))

@@ -181,7 +181,9 @@ def url_variants(route: Route, alice: Freelancer, bob: Freelancer) -> list[tuple
         return variants
     choices = [owned_values(route, k, alice) for k in route.kwargs]
     for combo in itertools.product(*choices):
-        variants.append(("alice", reverse(route.name, kwargs=dict(zip(route.kwargs, combo, strict=True)))))
+        variants.append(
+            ("alice", reverse(route.name, kwargs=dict(zip(route.kwargs, combo, strict=True))))
+        )
     owned = [k for k in route.kwargs if k not in PLAIN_KWARGS and k not in {"uidb64", "token"}]
     if len(owned) > 1:
         # Mixed ownership: one parameter bob's, the others alice's.
@@ -192,6 +194,28 @@ def url_variants(route: Route, alice: Freelancer, bob: Freelancer) -> list[tuple
             }
             variants.append((f"mixed:{mine}", reverse(route.name, kwargs=kwargs)))
     return variants
+
+
+def foreign_ids(alice: Freelancer) -> dict[str, Any]:
+    """Alice's ids in form fields and query strings (bob must not reach her rows through them)."""
+    return {
+        "client": alice.first("client").pk,
+        "project": alice.first("project").pk,
+        "offer": alice.objects["offer"][1].pk,
+        "version": 1,
+        "invoice": alice.objects["invoice"][1].pk,
+        "message": alice.first("message").pk,
+        "tag": alice.first("tag").pk,
+        "note": alice.first("note").pk,
+        "milestone": alice.first("milestone").pk,
+        "change_request": alice.first("change_request").pk,
+        "contacts-0-id": alice.first("contact").pk,
+        "contacts-TOTAL_FORMS": "1",
+        "contacts-INITIAL_FORMS": "1",
+        "lines-0-id": alice.first("offer").lines.first().pk,
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+    }
 
 
 def is_login_redirect(response: Any) -> bool:
@@ -222,6 +246,8 @@ def test_it_answers_404_to_bob_and_login_to_strangers_on_every_url(
     anon_http = Client(raise_request_exception=False)
     failures: list[str] = []
     requests = 0
+    post_data = {**POST_DATA, **foreign_ids(alice)}
+    query = {"client": alice.first("client").pk, "project": alice.first("project").pk, "q": "Alice"}
 
     for route in routes:
         for label, url in url_variants(route, alice, bob):
@@ -232,7 +258,7 @@ def test_it_answers_404_to_bob_and_login_to_strangers_on_every_url(
                     else:
                         http.logout()
                     call = getattr(http, method)
-                    response = call(url, POST_DATA) if method == "post" else call(url)
+                    response = call(url, post_data if method == "post" else query)
                     requests += 1
                     status = response.status_code
                     where = f"{who} {method.upper()} {url} [{route.name}, {label}] -> {status}"
@@ -252,15 +278,19 @@ def test_it_answers_404_to_bob_and_login_to_strangers_on_every_url(
                         continue
                     if not any(k not in PLAIN_KWARGS for k in route.kwargs):
                         # Bob's own page (a list, settings, a form): anything but an error.
-                        if who == "anon" and status not in (404, 405) and not is_login_redirect(
-                            response
+                        if (
+                            who == "anon"
+                            and status not in (404, 405)
+                            and not is_login_redirect(response)
                         ):
                             failures.append(f"{where}: expected a redirect to log in")
                         continue
                     if who == "bob" and status not in (404, 405):
                         failures.append(f"{where}: expected 404")
-                    if who == "anon" and status not in (404, 405) and not is_login_redirect(
-                        response
+                    if (
+                        who == "anon"
+                        and status not in (404, 405)
+                        and not is_login_redirect(response)
                     ):
                         failures.append(f"{where}: expected a redirect to log in")
 
@@ -279,9 +309,7 @@ def test_it_serves_the_token_pages_with_the_right_token(world: dict[str, Freelan
     anon = Client()
 
     assert anon.get(reverse("portal:page", kwargs={"token": link.token})).status_code == 200
-    feed = anon.get(
-        reverse("calendar:feed", kwargs={"token": alice.user.profile.calendar_token})
-    )
+    feed = anon.get(reverse("calendar:feed", kwargs={"token": alice.user.profile.calendar_token}))
     assert feed.status_code == 200
 
 
@@ -298,3 +326,79 @@ def test_it_knows_every_url_parameter_of_the_project() -> None:
     }
     assert not unknown, f"teach the URL walker these parameters: {sorted(unknown)}"
     assert settings.ROOT_URLCONF
+
+
+def _destructive_last(route: Route) -> tuple[bool, str]:
+    words = ("delete", "erase", "revoke", "cancel", "archive", "logout", "lift")
+    return (any(word in route.name for word in words), route.name)
+
+
+@pytest.mark.django_db
+def test_it_ignores_alices_ids_posted_to_bobs_own_pages(
+    world: dict[str, Freelancer], settings: Any
+) -> None:
+    """Bob posts alice's ids in form fields (client, offer, message, formset row ids ...) to his
+    own pages: nothing of alice's changes, nothing of hers is shown, never a 500."""
+    settings.AXES_ENABLED = False
+    alice, bob = world["alice"], world["bob"]
+    before = owned_snapshot(alice.user)
+    forbidden = secrets_of(alice)
+    post_data = {**POST_DATA, **foreign_ids(alice)}
+    http = Client(raise_request_exception=False)
+    failures: list[str] = []
+    requests = 0
+
+    for route in sorted(all_routes(), key=_destructive_last):
+        values = {k: owned_values(route, k, bob)[-1] for k in route.kwargs}
+        url = reverse(route.name, kwargs=values)
+        for method in ("get", "post"):
+            http.force_login(bob.user)
+            if method == "post":
+                response = http.post(url, post_data)
+            else:
+                response = http.get(url, {"client": alice.first("client").pk, "q": "Alice"})
+            requests += 1
+            where = f"bob {method.upper()} {url} [{route.name}] -> {response.status_code}"
+            if response.status_code >= 500:
+                failures.append(f"{where}: server error")
+                continue
+            body = b"".join(response) if response.streaming else response.content
+            leaked = [value for value in forbidden if value in body.decode("utf-8", "replace")]
+            if leaked:
+                failures.append(f"{where}: leaks {leaked}")
+
+    after = owned_snapshot(alice.user)
+    changed = [label for label in before if before[label] != after[label]]
+    STATS.update(own_requests=requests)
+    assert not failures, "\n".join(failures)
+    assert not changed, f"alice's rows changed: {changed}"
+
+
+# POST endpoints that need no CSRF token on purpose (none change a freelancer's data).
+CSRF_EXEMPT_NAMES = {"crm:healthz"}
+
+
+@pytest.mark.django_db
+def test_it_refuses_every_post_without_a_csrf_token(
+    world: dict[str, Freelancer], settings: Any
+) -> None:
+    """Alice herself, logged in, posting without a CSRF token (a forged cross-site form): 403 or
+    405 on every URL, her own token pages included, and nothing of hers changes."""
+    settings.AXES_ENABLED = False
+    alice = world["alice"]
+    before = owned_snapshot(alice.user)
+    http = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    failures = []
+    for route in all_routes():
+        if route.name in CSRF_EXEMPT_NAMES:
+            continue
+        values = {k: owned_values(route, k, alice)[-1] for k in route.kwargs}
+        url = reverse(route.name, kwargs=values)
+        http.force_login(alice.user)
+        response = http.post(url, {**POST_DATA, **foreign_ids(alice)})
+        if response.status_code not in (403, 405):
+            failures.append(f"POST {url} [{route.name}] -> {response.status_code}")
+
+    after = owned_snapshot(alice.user)
+    assert not failures, "\n".join(failures)
+    assert [label for label in before if before[label] != after[label]] == []
