@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -70,15 +71,19 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """Return the client's IP address for throttling.
+    """Return the client's IP address (login throttling, portal acceptances), or None.
 
     Behind a proxy (``BEHIND_PROXY``) REMOTE_ADDR is the proxy, so the right-most
     X-Forwarded-For entry, the one our proxy appended, is used; entries further left are
     client-supplied and could be forged.
     """
+    candidate = request.META.get("REMOTE_ADDR", "")
     if settings.BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR") or None
+            candidate = hops[-1]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None

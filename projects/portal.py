@@ -10,7 +10,6 @@ language, sentences addressed to the client in their form of address (context "f
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communications import services as comms
 from communications.models import Activity
 from crm.audit import audit_record
+from crm.backends import client_ip
 from crm.models import AuditEntry
 
 from .models import ChangeRequest, Invoice, Offer, PortalLink, Project, RevisionRound
@@ -77,25 +77,6 @@ def portal_link_for_token(token: str, *, today: datetime.date) -> PortalLink:
     if link is None:
         raise Http404
     return link
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """Return the visitor's IP: REMOTE_ADDR, or X-Forwarded-For behind PROXY_COUNT proxies.
-
-    Only the entry appended by the nearest trusted proxy counts; earlier entries are whatever the
-    client claimed. Without a configured proxy count the header is ignored.
-    """
-    candidate = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            candidate = hops[-proxies]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
 
 
 # --- Services -------------------------------------------------------------------------------

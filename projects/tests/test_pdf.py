@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
 import io
-import threading
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import pypdf
 import pytest
 from weasyprint import HTML
 
 from crm.pdf import DOCUMENT_BASE_URL, StaticOnlyURLFetcher, render_pdf
-
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        _Recorder.requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def http_server() -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server that records every request it gets (it must get none)."""
-    _Recorder.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", _Recorder.requests
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _text(pdf: bytes) -> str:
@@ -52,8 +22,8 @@ def _render(html: str) -> bytes:
     ).write_pdf()
 
 
-def test_it_fetches_nothing_from_the_network(http_server: tuple[str, list[str]]) -> None:
-    base, requests = http_server
+def test_it_fetches_nothing_from_the_network(http_trap: tuple[str, list[str]]) -> None:
+    base, requests = http_trap
     html = (
         f'<p>x</p><img src="{base}/tracker.png"><link rel="stylesheet" href="{base}/a.css">'
         f'<div style="background: url({base}/bg.png)">y</div>'
@@ -63,10 +33,10 @@ def test_it_fetches_nothing_from_the_network(http_server: tuple[str, list[str]])
 
 
 def test_it_would_be_reached_by_weasyprints_default_fetcher(
-    http_server: tuple[str, list[str]],
+    http_trap: tuple[str, list[str]],
 ) -> None:
     # Guards the test above: without our fetcher, WeasyPrint does fetch from the server.
-    base, requests = http_server
+    base, requests = http_trap
     HTML(string=f'<img src="{base}/tracker.png">', base_url=DOCUMENT_BASE_URL).write_pdf()
     assert requests == ["/tracker.png"]
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communications.models import Activity
+from crm.backends import client_ip
 from crm.models import AuditEntry
 from crm.testing import assert_owner_only
 from crm.tests.test_dashboard_factories import (
@@ -20,7 +21,6 @@ from crm.tests.test_dashboard_factories import (
     make_project,
 )
 from projects.models import ChangeRequest, Milestone, Offer, PortalLink, ScopeItem
-from projects.portal import client_ip
 
 
 @pytest.fixture
@@ -307,9 +307,9 @@ def test_it_takes_the_ip_from_remote_addr_unless_proxies_are_configured(
     rf: Any, settings: Any
 ) -> None:
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.2")
-    settings.AXES_IPWARE_PROXY_COUNT = None
+    settings.BEHIND_PROXY = False
     assert client_ip(request) == "10.0.0.1"
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.BEHIND_PROXY = True
     assert client_ip(request) == "198.51.100.2"
     assert client_ip(rf.get("/", REMOTE_ADDR="not-an-ip")) is None
 

@@ -10,15 +10,11 @@ and no local file's content may end up in the PDF.
 from __future__ import annotations
 
 import datetime
-import http.server
 import io
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 import pypdf
-import pytest
 
 from clients.tests.factories import ClientFactory, NoteFactory
 from communications.attachments import reminder_letter_pdf
@@ -33,33 +29,6 @@ from projects.tests.factories import (
     OfferLineFactory,
     ProjectFactory,
 )
-
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        _Recorder.requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def trap() -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server on a random port that records every request (it must get none)."""
-    _Recorder.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", _Recorder.requests
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def payloads(base: str) -> list[str]:
@@ -103,8 +72,8 @@ def assert_untouched(pdf: bytes, requests: list[str]) -> None:
     assert "root:x:0:0" not in pdf_text(pdf)
 
 
-def test_it_fetches_nothing_for_an_offer(alice: Any, trap: tuple[str, list[str]]) -> None:
-    base, requests = trap
+def test_it_fetches_nothing_for_an_offer(alice: Any, http_trap: tuple[str, list[str]]) -> None:
+    base, requests = http_trap
     client, text = plant(alice, base)
     project = ProjectFactory(owner=alice, client=client, title=text[:200])
     offer = OfferFactory(project=project, intro_text=text)
@@ -114,8 +83,8 @@ def test_it_fetches_nothing_for_an_offer(alice: Any, trap: tuple[str, list[str]]
     assert_untouched(offer_pdf(offer), requests)
 
 
-def test_it_fetches_nothing_for_an_invoice(alice: Any, trap: tuple[str, list[str]]) -> None:
-    base, requests = trap
+def test_it_fetches_nothing_for_an_invoice(alice: Any, http_trap: tuple[str, list[str]]) -> None:
+    base, requests = http_trap
     client, text = plant(alice, base)
     project = ProjectFactory(owner=alice, client=client, title=text[:200])
     invoice = InvoiceFactory(
@@ -133,8 +102,10 @@ def test_it_fetches_nothing_for_an_invoice(alice: Any, trap: tuple[str, list[str
     assert_untouched(invoice_pdf(invoice), requests)
 
 
-def test_it_fetches_nothing_for_a_reminder_letter(alice: Any, trap: tuple[str, list[str]]) -> None:
-    base, requests = trap
+def test_it_fetches_nothing_for_a_reminder_letter(
+    alice: Any, http_trap: tuple[str, list[str]]
+) -> None:
+    base, requests = http_trap
     client, text = plant(alice, base)
     project = ProjectFactory(owner=alice, client=client, title=text[:200])
     invoice = InvoiceFactory(
@@ -162,9 +133,9 @@ def test_it_fetches_nothing_for_a_reminder_letter(alice: Any, trap: tuple[str, l
 
 
 def test_it_shows_planted_markup_as_text_in_the_pdf(
-    alice: Any, trap: tuple[str, list[str]]
+    alice: Any, http_trap: tuple[str, list[str]]
 ) -> None:
-    base, requests = trap
+    base, requests = http_trap
     client = ClientFactory(owner=alice, name="Zylinder <b>GmbH</b>")
     offer = OfferFactory(project=ProjectFactory(owner=alice, client=client))
     OfferLineFactory(offer=offer, description=f'Design <img src="{base}/x.png">')
