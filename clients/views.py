@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communications.models import Activity
 
 from . import csv_io, services
+from .access import access_client, access_note
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -38,16 +39,6 @@ TIMELINE_PAGE_SIZE = 20
 NOTES_SHOWN = 10
 NOTES_MAX = 500
 IMPORT_SESSION_KEY = "clients_import"
-
-
-def access_client(user: Any, client_id: int) -> Client:
-    """Return the user's client or raise Http404 (another user's id looks missing)."""
-    return get_object_or_404(Client.objects.owned_by(user), pk=client_id)
-
-
-def access_note(user: Any, note_id: int) -> Note:
-    """Return the user's note (with its client) or raise Http404."""
-    return get_object_or_404(Note.objects.owned_by(user).select_related("client"), pk=note_id)
 
 
 # --- List, export ---------------------------------------------------------------------------

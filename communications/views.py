@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clients.access import access_client
 from clients.models import Client, Note
-from projects.models import Invoice
+from projects.access import access_invoice
 
 from . import services
 from .forms import (
@@ -43,16 +44,6 @@ def access_message(user: Any, message_id: int) -> Message:
         Message.objects.owned_by(user).select_related("client", "project", "invoice"),
         pk=message_id,
     )
-
-
-def access_client(user: Any, client_id: int) -> Client:
-    """Return the user's client or raise Http404."""
-    return get_object_or_404(Client.objects.owned_by(user), pk=client_id)
-
-
-def access_invoice(user: Any, invoice_id: int) -> Invoice:
-    """Return the user's invoice or raise Http404."""
-    return get_object_or_404(Invoice.objects.owned_by(user), pk=invoice_id)
 
 
 def _prominent_notes(client: Client) -> list[Note]:

@@ -22,7 +22,7 @@ from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.access import access_client
 from clients.models import Client, Contact, Note, Tag
 from communications.models import Activity, Message
 from projects.models import (
@@ -58,11 +59,6 @@ CLIENT_TYPE = "clients.client"
 
 class ClientErasedError(Exception):
     """The client was erased: what remains is kept for the law, not exportable as personal data."""
-
-
-def access_client(user: Any, client_id: int) -> Client:
-    """Return the user's client or raise Http404 (another user's id looks missing)."""
-    return get_object_or_404(Client.objects.owned_by(user), pk=client_id)
 
 
 def client_erased_entry(*, client: Client) -> AuditEntry | None:

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from crm.audit import audit_record
 from crm.backends import client_ip
 from crm.models import AuditEntry
 
+from .access import access_portal_link, access_project
 from .models import ChangeRequest, Invoice, Offer, PortalLink, Project, RevisionRound
 
 logger = logging.getLogger(__name__)
@@ -50,18 +51,6 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 # --- Access ---------------------------------------------------------------------------------
-
-
-def access_project(user: Any, project_id: int) -> Project:
-    """Return the user's project or raise Http404 (another user's id looks missing)."""
-    return get_object_or_404(Project.objects.owned_by(user).select_related("client"), pk=project_id)
-
-
-def access_portal_link(user: Any, link_id: int) -> PortalLink:
-    """Return the user's portal link or raise Http404."""
-    return get_object_or_404(
-        PortalLink.objects.owned_by(user).select_related("project"), pk=link_id
-    )
 
 
 def portal_link_for_token(token: str, *, today: datetime.date) -> PortalLink:

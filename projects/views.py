@@ -11,16 +11,24 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clients.models import Client
+from clients.access import access_client
 from clients.services import notes_prominent_for
 from crm.audit import audit_snapshot
 
 from . import documents, services
+from .access import (
+    access_change_request,
+    access_invoice,
+    access_milestone,
+    access_offer,
+    access_project,
+    access_scope_item,
+)
 from .forms import (
     ChangeAcceptForm,
     ChangeDeclineForm,
@@ -37,58 +45,16 @@ from .forms import (
     StatusForm,
 )
 from .models import (
-    ChangeRequest,
     Invoice,
     Milestone,
     Offer,
     Project,
     RevisionRound,
-    ScopeItem,
 )
 from .services import ProjectError
 
 # ---------------------------------------------------------------------------------------------
 # Access helpers: another freelancer's id looks missing (404).
-
-
-def access_project(user: Any, project_id: int) -> Project:
-    """Return the user's project or raise Http404."""
-    return get_object_or_404(Project.objects.owned_by(user).select_related("client"), pk=project_id)
-
-
-def access_scope_item(user: Any, item_id: int) -> ScopeItem:
-    """Return the user's scope item or raise Http404."""
-    return get_object_or_404(ScopeItem.objects.owned_by(user).select_related("project"), pk=item_id)
-
-
-def access_milestone(user: Any, milestone_id: int) -> Milestone:
-    """Return the user's milestone or raise Http404."""
-    return get_object_or_404(
-        Milestone.objects.owned_by(user).select_related("project"), pk=milestone_id
-    )
-
-
-def access_change_request(user: Any, change_request_id: int) -> ChangeRequest:
-    """Return the user's change request or raise Http404."""
-    return get_object_or_404(
-        ChangeRequest.objects.owned_by(user).select_related("project__client"),
-        pk=change_request_id,
-    )
-
-
-def access_offer(user: Any, offer_id: int) -> Offer:
-    """Return the user's offer or raise Http404."""
-    return get_object_or_404(
-        Offer.objects.owned_by(user).select_related("project__client"), pk=offer_id
-    )
-
-
-def access_invoice(user: Any, invoice_id: int) -> Invoice:
-    """Return the user's invoice or raise Http404."""
-    return get_object_or_404(
-        Invoice.objects.owned_by(user).select_related("project", "client", "cancels"),
-        pk=invoice_id,
-    )
 
 
 def _today() -> datetime.date:
@@ -152,7 +118,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     client = None
     client_id = request.GET.get("client", "")
     if client_id.isdigit():
-        client = get_object_or_404(Client.objects.owned_by(request.user), pk=int(client_id))
+        client = access_client(request.user, int(client_id))
     if request.method == "POST":
         form = ProjectForm(request.POST, user=request.user)
         if form.is_valid():
