@@ -7,7 +7,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-pass-2026
 export DEMO_USER DEMO_PASSWORD
 
-.PHONY: setup run test lint format bench load faults messages makemessages clean screenshot
+.PHONY: setup run test lint format bench load messages makemessages clean screenshot
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
