@@ -144,6 +144,7 @@ def main() -> int:
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(report(rows, failures, load_before, load_after, cpu))
     print(RESULT.read_text())
     return 0

@@ -433,6 +433,7 @@ def main() -> int:
         "portal page belong to their first portal link. `flat` = the query count does not grow "
         "with the data (±1).\n\n" + table(results) + "\n\n" + FINDINGS
     )
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(section)
     print(section)
     return 0
