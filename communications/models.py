@@ -114,6 +114,12 @@ class Message(OwnedModel):
             models.Index(fields=["owner", "status"], name="message_owner_status"),
             # The messages view: newest first per freelancer (an index scan, not a sort of all).
             models.Index(fields=["owner", "-created_at", "-id"], name="message_owner_recent"),
+            # The dashboard's "going out today": one freelancer's scheduled rows by send time.
+            models.Index(
+                fields=["owner", "send_after", "id"],
+                name="message_owner_scheduled",
+                condition=models.Q(status="scheduled"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -46,6 +46,8 @@ ACCEPTANCE_DAYS = 14
 REMINDER_KINDS = (Message.Kind.REMINDER_1, Message.Kind.REMINDER_2, Message.Kind.REMINDER_3)
 OPEN_PROJECT_STATUSES = (Project.Status.ACTIVE, Project.Status.ON_HOLD)
 QUICK_NOTE_TEMPLATE = "clients/_note_quick_add.html"
+MESSAGE_BODIES = ("body_text", "body_html", "attachments")
+OFFER_TEXTS = ("snapshot", "intro_text", "closing_text")
 
 
 @dataclass
@@ -67,19 +69,21 @@ def _capped(
     *,
     related: tuple[str, ...] = (),
     annotations: dict[str, Any] | None = None,
+    defer: tuple[str, ...] = (),
 ) -> Section:
     """Return the first SECTION_SIZE rows of ``queryset`` (ordered), with their related rows.
 
     The ids are picked in a subquery with the filter and order alone, and only those rows are
     joined to their project and client: joining first made PostgreSQL hash-join whole tables
-    (10,000 projects) before the limit. One query either way.
+    (10,000 projects) before the limit. One query either way. ``defer`` leaves out columns the
+    card does not show (a message's bodies can be many kilobytes).
     """
     order = queryset.query.order_by
     ids = queryset.values("pk")[: SECTION_SIZE + 1]
     rows_query = queryset.model._default_manager.filter(pk__in=Subquery(ids))
     if annotations:
         rows_query = rows_query.annotate(**annotations)
-    rows = list(rows_query.select_related(*related).order_by(*order))
+    rows = list(rows_query.select_related(*related).defer(*defer).order_by(*order))
     return Section(items=rows[:SECTION_SIZE], has_more=len(rows) > SECTION_SIZE)
 
 
@@ -109,6 +113,7 @@ def drafts_waiting(*, user: Any) -> Section:
         .filter(status=Message.Status.DRAFT)
         .order_by("created_at", "pk"),
         related=("client", "project"),
+        defer=MESSAGE_BODIES,
     )
 
 
@@ -120,6 +125,7 @@ def messages_today(*, user: Any, today: datetime.date) -> Section:
         .filter(status=Message.Status.SCHEDULED, send_after__lt=end)
         .order_by("send_after", "pk"),
         related=("client", "project"),
+        defer=MESSAGE_BODIES,
     )
 
 
@@ -186,6 +192,7 @@ def offers_awaiting(*, user: Any, today: datetime.date) -> Section:
     section = _capped(
         Offer.objects.owned_by(user).filter(status=Offer.Status.SENT).order_by("valid_until", "pk"),
         related=("project__client",),
+        defer=OFFER_TEXTS,
     )
     for offer in section:
         offer.days_left = (offer.valid_until - today).days
@@ -203,6 +210,7 @@ def offers_accepted_recently(*, user: Any, now: datetime.datetime) -> Section:
         )
         .order_by("-accepted_at", "-pk"),
         related=("project__client",),
+        defer=OFFER_TEXTS,
     )
 
 

@@ -429,6 +429,12 @@ class Invoice(OwnedModel):
                 name="invoice_unpaid_due",
                 condition=models.Q(status__in=["open", "partly_paid"]),
             ),
+            # The dashboard: one freelancer's unpaid invoices (money figures, overdue list).
+            models.Index(
+                fields=["owner", "due_on", "id"],
+                name="invoice_owner_unpaid",
+                condition=models.Q(status__in=["open", "partly_paid"]),
+            ),
         ]
 
     def __str__(self) -> str:
