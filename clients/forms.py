@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
+from .widgets import ClientPicker
 
 TAG_SPLIT = re.compile(r"[,;|]")
 MAX_TAGS = 20
@@ -187,7 +188,9 @@ class NoteForm(forms.ModelForm):
 class NoteQuickAddForm(NoteForm):
     """A note with a client chooser, for the dashboard."""
 
-    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none())
+    client = forms.ModelChoiceField(
+        label=_("Client"), queryset=Client.objects.none(), widget=ClientPicker()
+    )
 
     class Meta(NoteForm.Meta):
         fields = ("client", "kind", "noted_on", "body", "is_pinned")
@@ -195,10 +198,7 @@ class NoteQuickAddForm(NoteForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "quick_note_%s")
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = (
-            Client.objects.owned_by(user).active().only("pk", "name").order_by("name")
-        )
-        self.fields["client"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["client"].queryset = Client.objects.owned_by(user).active()
         self.fields["noted_on"].initial = timezone.localdate
 
 

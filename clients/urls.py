@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
     path("export.csv", views.client_export, name="export"),
+    path("suggest/", views.client_suggest, name="suggest"),
     path("import/", views.client_import, name="import"),
     path("import/confirm/", views.client_import_confirm, name="import_confirm"),
     path("notes/quick-add/", views.note_quick_add, name="note_quick_add"),

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Case, Prefetch, QuerySet, When
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -67,6 +67,46 @@ def client_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "client-results":
         template += "#results"
     return render(request, template, context)
+
+
+SUGGESTIONS = 20
+
+
+@login_required
+@require_GET
+def client_suggest(request: HttpRequest) -> JsonResponse:
+    """Return up to SUGGESTIONS clients matching ``q`` for the client picker, as JSON.
+
+    The same search as the client list (name, e-mail, city, contacts, tags); archived clients
+    only with ``archived=1`` (filters over past work). One query, whatever the book's size.
+    """
+    query = request.GET.get("q", "")[:100].replace("\x00", "").strip()  # PostgreSQL refuses NUL
+    clients = services.client_search(
+        user=request.user, query=query, include_archived=request.GET.get("archived") == "1"
+    ).only("pk", "name", "city", "email", "archived_at")
+    if query:
+        # Names that start with the words typed first, then names containing them, then the rest
+        # (a match in the e-mail, city, a contact or a tag).
+        clients = clients.annotate(
+            rank=Case(
+                When(name__istartswith=query, then=0),
+                When(name__icontains=query, then=1),
+                default=2,
+            )
+        ).order_by("rank", "name", "pk")
+    clients = clients[:SUGGESTIONS]
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "value": str(client.pk),
+                    "text": client.name,
+                    "hint": client.city or client.email,
+                }
+                for client in clients
+            ]
+        }
+    )
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from clients.widgets import ClientPicker
 
 from .models import Activity, ClientCommunication, CommunicationSettings, Message, MessageTemplate
 from .sandbox import TemplateProblem, template_check
@@ -25,7 +26,11 @@ class MessageFilterForm(forms.Form):
         label=_("Kind"), required=False, choices=[("", _("All")), *Message.Kind.choices]
     )
     client = forms.ModelChoiceField(
-        label=_("Client"), required=False, queryset=Client.objects.none(), empty_label=_("All")
+        label=_("Client"),
+        required=False,
+        queryset=Client.objects.none(),
+        empty_label=_("All"),
+        widget=ClientPicker(archived=True),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -156,12 +161,18 @@ class MessageTemplateForm(forms.ModelForm):
 
 
 class PreviewClientForm(forms.Form):
-    client = forms.ModelChoiceField(label=_("Preview for"), queryset=Client.objects.none())
+    client = forms.ModelChoiceField(
+        label=_("Preview for"), queryset=Client.objects.none(), widget=ClientPicker()
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.owned_by(user).active()
-        self.fields["client"].widget.attrs["class"] = "form-select form-select-sm"
+        clients = Client.objects.owned_by(user).active()
+        self.fields["client"].queryset = clients
+        if not self.is_bound:
+            # Preview for the first client right away (the page previews on load).
+            first = clients.order_by("name", "pk").values_list("pk", flat=True).first()
+            self.initial.setdefault("client", first)
 
 
 class ReminderPauseForm(forms.Form):

@@ -12,6 +12,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from clients.widgets import ClientPicker
 
 from .models import (
     ChangeRequest,
@@ -53,6 +54,7 @@ class ProjectForm(forms.ModelForm):
             "start_on": DATE,
             "deadline_on": DATE,
             "description": forms.Textarea(attrs={"rows": 3}),
+            "client": ClientPicker(attrs={"class": "form-select"}),
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -71,3 +71,39 @@ def test_it_walks_the_client_journey(page: Any, alice: Any) -> None:
     expect(page.get_by_test_id("tone-badge")).to_have_text("English · casual")
     expect(page.get_by_test_id("greeting-preview")).to_have_text("Hi Siobhan,")
     assert console_errors == []
+
+
+def test_it_picks_a_client_by_typing_in_the_quick_note(page: Any, alice: Any) -> None:
+    from .factories import ClientFactory
+
+    ClientFactory.create_batch(40, owner=alice)
+    weber = ClientFactory(owner=alice, name="Weber Design", city="Köln")
+    console_errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    page.goto("/accounts/login/?next=/")
+    page.locator("#id_username").fill("alice")
+    page.locator("#id_password").fill("correct horse 42")
+    page.get_by_role("button", name="Log in").click()
+
+    # The quick note arrives by htmx; its client field is a search box, not 41 options.
+    page.locator("#note-quick-add .ts-control").click()
+    page.keyboard.type("weber")
+    option = page.locator(".ts-dropdown .option", has_text="Weber Design")
+    expect(option).to_be_visible()
+    expect(option).to_contain_text("Köln")
+    option.click()
+    expect(page.locator("#quick_note_client")).to_have_value(str(weber.pk))
+    page.locator("#quick_note_body").fill("Möchte Angebote als PDF.")
+    page.locator("#note-quick-add").get_by_role("button", name="Add note").click()
+    expect(page.locator("#note-quick-add")).to_contain_text("Note added to Weber Design")
+    assert Note.objects.get().client == weber
+
+    # The messages filter uses the same picker: nobody matches, "All" stays to choose.
+    page.goto("/messages/")
+    page.locator("form[role=search] .ts-control").click()
+    page.keyboard.type("Weber Des")
+    expect(page.locator(".ts-dropdown .option")).to_have_text(["All", "Weber Design Köln"])
+    page.keyboard.press("Backspace")
+    page.keyboard.type("zzz-nobody")
+    expect(page.locator(".ts-dropdown .option")).to_have_text(["All"])
+    assert console_errors == []

@@ -126,11 +126,13 @@ def test_it_shows_markup_in_notes_as_text(alice_client: Any, acme: Client, paylo
 
 def test_it_quick_adds_a_note_from_anywhere(alice_client: Any, acme: Client) -> None:
     url = reverse("clients:note_quick_add")
-    assert "Acme GmbH" in alice_client.get(url).content.decode()
+    assert f'data-url="{reverse("clients:suggest")}"' in alice_client.get(url).content.decode()
     response = alice_client.post(url, note_data(client=acme.pk, kind="wish"), **HTMX)
     body = response.content.decode()
     assert 'id="note-quick-add"' in body
     assert "Note added to Acme GmbH" in body
+    # The fresh form keeps the client chosen for the next note.
+    assert f'<option value="{acme.pk}" selected>Acme GmbH</option>' in body
     assert Note.objects.get().client == acme
     redirect = alice_client.post(url, note_data(client=acme.pk, next="/"))
     assert redirect.url == "/"
@@ -151,7 +153,8 @@ def test_it_renders_the_quick_add_partial_standalone(alice: Any, acme: Client) -
     request.user = alice
     html = render_to_string("clients/_note_quick_add.html", {"request": request})
     assert reverse("clients:note_quick_add") in html
-    assert "Acme GmbH" in html
+    assert "data-client-picker" in html
+    assert "Acme GmbH" not in html  # clients arrive as the user types
 
 
 def test_it_renders_the_prominent_notes_include(acme: Client) -> None:

@@ -23,3 +23,56 @@ document.addEventListener("htmx:afterRequest", (event) => {
     box.hidden = true;
   }
 });
+// Client picker: a <select data-client-picker> holds only the chosen client; Tom Select turns it
+// into a search box that loads matches from data-url as you type (clients/widgets.py).
+function clientPickersInit(root) {
+  if (!window.TomSelect) {
+    return;
+  }
+  root.querySelectorAll("select[data-client-picker]").forEach((select) => {
+    if (select.tomselect) {
+      return;
+    }
+    const url = select.dataset.url;
+    const picker = new window.TomSelect(select, {
+      valueField: "value",
+      labelField: "text",
+      searchField: ["text", "hint"],
+      maxOptions: 20,
+      allowEmptyOption: true,
+      placeholder: select.dataset.placeholder,
+      preload: "focus",
+      loadThrottle: 200,
+      shouldLoad: () => true,
+      // The server searches more than the name (e-mail, city, contacts, tags) and ranks the
+      // results: show its answer as it is, not filtered again by the words in the label.
+      score: () => () => 1,
+      load(query, callback) {
+        const separator = url.includes("?") ? "&" : "?";
+        fetch(`${url}${separator}q=${encodeURIComponent(query)}`, {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        })
+          .then((response) => (response.ok ? response.json() : { results: [] }))
+          .then((data) => {
+            this.clearOptions();
+            callback(data.results);
+          })
+          .catch(() => callback());
+      },
+      render: {
+        option(item, escape) {
+          const hint = item.hint ? ` <small class="text-body-secondary">${escape(item.hint)}</small>` : "";
+          return `<div>${escape(item.text)}${hint}</div>`;
+        },
+        no_results() {
+          return `<div class="no-results">${select.dataset.noResults || ""}</div>`;
+        },
+      },
+    });
+    // A picker inside an htmx form (the template preview) submits on change like the select did.
+    picker.on("change", () => select.dispatchEvent(new Event("change", { bubbles: true })));
+  });
+}
+document.addEventListener("DOMContentLoaded", () => clientPickersInit(document));
+document.addEventListener("htmx:load", (event) => clientPickersInit(event.detail.elt));

@@ -5,10 +5,6 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!form || !preview || !window.htmx) {
     return;
   }
-  const select = preview.querySelector("select");
-  if (select && !select.value && select.options.length > 1) {
-    select.selectedIndex = 1;
-  }
   let timer = null;
   form.addEventListener("input", () => {
     window.clearTimeout(timer);
