@@ -34,6 +34,10 @@ function clientPickersInit(root) {
       return;
     }
     const url = select.dataset.url;
+    // The server searches more than the name (e-mail, city, contacts, tags) and ranks what it
+    // finds: for each query show exactly the clients it answered for that query, in its order,
+    // with the empty choice first. Answers that arrive late or out of order cannot mix in.
+    const answers = new Map();
     const picker = new window.TomSelect(select, {
       valueField: "value",
       labelField: "text",
@@ -44,9 +48,19 @@ function clientPickersInit(root) {
       preload: "focus",
       loadThrottle: 200,
       shouldLoad: () => true,
-      // The server searches more than the name (e-mail, city, contacts, tags) and ranks the
-      // results: show its answer as it is, not filtered again by the words in the label.
-      score: () => () => 1,
+      score(search) {
+        const ranks = answers.get(search);
+        return (item) => {
+          if (item.value === "") {
+            return 2;
+          }
+          if (!ranks) {
+            return 1; // still loading: keep what is there
+          }
+          const rank = ranks.get(String(item.value));
+          return rank === undefined ? 0 : 1 - rank / 1000;
+        };
+      },
       load(query, callback) {
         const separator = url.includes("?") ? "&" : "?";
         fetch(`${url}${separator}q=${encodeURIComponent(query)}`, {
@@ -55,7 +69,7 @@ function clientPickersInit(root) {
         })
           .then((response) => (response.ok ? response.json() : { results: [] }))
           .then((data) => {
-            this.clearOptions();
+            answers.set(query, new Map(data.results.map((row, rank) => [String(row.value), rank])));
             callback(data.results);
           })
           .catch(() => callback());
