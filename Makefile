@@ -62,4 +62,4 @@ screenshot: $(VENV)/.installed
 	$(PY) scripts/screenshot.py http://127.0.0.1:8000 docs/screenshot.png /clients/
 
 clean:
-	rm -rf .celery staticfiles .pytest_cache db.sqlite3
+	rm -rf .celery .cache staticfiles .pytest_cache db.sqlite3

@@ -7,6 +7,7 @@ skipped locally and named in one line, and under ``CI=true`` a skip of such a te
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Iterator
@@ -86,6 +87,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Runs before the terminal summary; the exit status set here is what pytest returns.
     if _ci() and _skipped_service_tests and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_cache() -> None:
+    """Start from an empty cache: a test database numbers users from 1 again, and entries an
+    earlier run left under those ids (Redis, the .cache folder) must not answer for them."""
+    from django.core.cache import cache
+
+    with contextlib.suppress(Exception):  # no cache server: nothing to empty
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,18 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("Accounts and settings")
+
+    def ready(self) -> None:
+        from . import freshness
+        from .models import OwnedQuerySet
+
+        # Every row a freelancer owns renews their data generation when saved or deleted.
+        for model in apps.get_models():
+            if issubclass(model._default_manager._queryset_class, OwnedQuerySet):
+                post_save.connect(freshness.touch_instance, sender=model, weak=False)
+                post_delete.connect(freshness.touch_instance, sender=model, weak=False)

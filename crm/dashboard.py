@@ -8,11 +8,13 @@ Charts are drawn on the server as inline SVG (no script, no inline style: CSP al
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -23,12 +25,14 @@ from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients.models import Client
 from communications import services as comms
 from communications.models import Activity, Message
+from crm import freshness
 from projects.models import (
     ChangeRequest,
     Invoice,
@@ -38,6 +42,8 @@ from projects.models import (
     Project,
     RevisionRound,
 )
+
+logger = logging.getLogger(__name__)
 
 SECTION_SIZE = 8
 QUIET_DAYS = 90
@@ -403,13 +409,48 @@ def dashboard_context(*, user: Any, today: datetime.date, now: datetime.datetime
     }
 
 
+CACHE_SECONDS = 60
+
+
+def dashboard_context_cached(
+    *, user: Any, today: datetime.date, now: datetime.datetime
+) -> dict[str, Any]:
+    """Return ``dashboard_context``, from the cache while none of the user's data changed.
+
+    The key holds the freelancer's data generation (renewed by every write to their rows, see
+    crm/freshness.py), the day, the language (month labels) and the time zone; the entry lives
+    CACHE_SECONDS, which bounds how long time alone (an invoice turning overdue at midnight is
+    in the key; a client turning quiet after 90 days is not) can leave a card behind.
+    """
+    stamp = freshness.generation(user.pk)
+    if stamp is None:  # no cache reachable
+        return dashboard_context(user=user, today=today, now=now)
+    key = (
+        f"dashboard:{user.pk}:{stamp}:{today.isoformat()}:{get_language()}:"
+        f"{timezone.get_current_timezone_name()}"
+    )
+    try:
+        context = cache.get(key)
+    except Exception:
+        context = None
+    if context is None:
+        context = dashboard_context(user=user, today=today, now=now)
+        try:
+            cache.set(key, context, CACHE_SECONDS)
+        except Exception:
+            logger.warning("Could not cache the dashboard", exc_info=True)
+    return context
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Show the freelancer's day; a POST approves or cancels one draft in place."""
     if request.method == "POST":
         return draft_decide(request)
-    context = dashboard_context(user=request.user, today=timezone.localdate(), now=timezone.now())
+    context = dashboard_context_cached(
+        user=request.user, today=timezone.localdate(), now=timezone.now()
+    )
     return render(request, "crm/dashboard.html", context)
 
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from . import freshness
 from .validators import validate_bic, validate_iban, validate_phone
 
 CURRENCIES = [("EUR", "EUR"), ("CHF", "CHF"), ("USD", "USD"), ("GBP", "GBP")]
@@ -132,6 +133,36 @@ class OwnedQuerySet(models.QuerySet):
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(**{self.owner_path: user})
+
+    # Bulk writes send no signals: they renew the owners' data generations themselves, so that
+    # caches keyed on them (crm/freshness.py) never serve data from before the write.
+
+    def _owner_ids(self) -> list[Any]:
+        return list(self.order_by().values_list(self.owner_path, flat=True).distinct())
+
+    def update(self, **kwargs: Any) -> int:
+        owners = self._owner_ids()
+        count = super().update(**kwargs)
+        if count:
+            freshness.owners_touch(owners)
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        owners = self._owner_ids()
+        result = super().delete()
+        freshness.owners_touch(owners)
+        return result
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        freshness.owners_touch(freshness.owner_of(obj, self.owner_path) for obj in created)
+        return created
+
+    def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> int:
+        objs = list(objs)
+        count = super().bulk_update(objs, *args, **kwargs)
+        freshness.owners_touch(freshness.owner_of(obj, self.owner_path) for obj in objs)
+        return count
 
 
 class OwnedModel(models.Model):

@@ -161,6 +161,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis in production; a file-system broker (no server needed) by default.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache (the dashboard, see crm/freshness.py) is shared by the web processes and the Celery
+# worker, whose writes must reach it too: Redis when there is one, else files in .cache/ (one
+# machine). A Redis that does not answer fails fast; callers then compute without the cache.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "crm",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / ".cache",
+        }
+    )
+}
 CELERY_DATA_DIR = BASE_DIR / ".celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

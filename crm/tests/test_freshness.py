@@ -1,0 +1,127 @@
+"""Data generations (crm/freshness.py) and the dashboard cache that relies on them."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from communications import services as comms
+from communications.models import Message
+from crm import freshness
+from projects.models import Milestone
+
+from .test_dashboard_factories import make_client, make_message, make_project
+
+URL = reverse("crm:dashboard")
+
+
+def changes(owner: Any, write: Callable[[], Any]) -> bool:
+    """Return whether ``write`` gave ``owner`` a new data generation."""
+    before = freshness.generation(owner.pk)
+    write()
+    return freshness.generation(owner.pk) != before
+
+
+def test_every_kind_of_write_renews_only_the_owners_generation(alice: Any, bob: Any) -> None:
+    client = make_client(alice)
+    project = make_project(client)
+    today = timezone.localdate()
+    writes: dict[str, Callable[[], Any]] = {
+        "save": lambda: make_client(alice),
+        "update": lambda: type(client).objects.filter(pk=client.pk).update(city="Köln"),
+        "child save": lambda: Milestone.objects.create(project=project, title="A", due_on=today),
+        "child update": lambda: Milestone.objects.filter(project=project).update(title="B"),
+        "bulk create": lambda: Milestone.objects.bulk_create(
+            [Milestone(project=project, title="C", due_on=today)]
+        ),
+        "bulk update": lambda: Milestone.objects.bulk_update(
+            [Milestone.objects.filter(project=project).first()], ["title"]
+        ),
+        "delete": lambda: Milestone.objects.filter(project=project).first().delete(),
+        "queryset delete": lambda: Milestone.objects.filter(project=project).delete(),
+    }
+    for name, write in writes.items():
+        bobs = freshness.generation(bob.pk)
+        assert changes(alice, write), name
+        assert freshness.generation(bob.pk) == bobs, name
+
+
+def test_an_update_that_matches_nothing_changes_nothing(alice: Any) -> None:
+    make_client(alice)
+    assert not changes(alice, lambda: Message.objects.filter(pk=-1).update(subject="x"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_generation_is_renewed_again_when_the_transaction_commits(alice: Any) -> None:
+    from django.db import transaction
+
+    client = make_client(alice)
+    with transaction.atomic():
+        client.city = "Hamburg"
+        client.save()
+        during = freshness.generation(alice.pk)
+    assert freshness.generation(alice.pk) != during
+
+
+def test_the_dashboard_shows_an_approval_made_anywhere_at_once(
+    alice: Any, alice_client: Any
+) -> None:
+    draft = make_message(make_client(alice), subject="Bitte freigeben")
+    assert [m.pk for m in alice_client.get(URL).context["drafts"]] == [draft.pk]
+    comms.message_approve(message=draft)  # a conditional UPDATE, no model signal
+    assert list(alice_client.get(URL).context["drafts"]) == []
+
+
+def test_the_dashboard_caches_per_freelancer_day_and_language(
+    alice: Any, alice_client: Any, bob: Any, django_assert_num_queries: Any
+) -> None:
+    make_message(make_client(alice), subject="Alices Entwurf")
+    make_message(make_client(bob), subject="Bobs Entwurf")
+    alice_client.get(URL)
+    with django_assert_num_queries(3):
+        assert "Alices Entwurf" in alice_client.get(URL).content.decode()
+    bobs_browser = Client()
+    bobs_browser.force_login(bob)
+    page = bobs_browser.get(URL).content.decode()
+    assert "Bobs Entwurf" in page
+    assert "Alices Entwurf" not in page
+    # Another interface language (month labels) or another day: computed afresh.
+    alice.profile.language = "de"
+    alice.profile.save()
+    with django_assert_num_queries(15):
+        assert alice_client.get(URL).context["today"] == timezone.localdate()
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    with time_machine.travel(tomorrow), django_assert_num_queries(15):
+        alice_client.get(URL)
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens here: the cache is down
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+)
+def test_it_serves_and_writes_without_a_cache(
+    alice: Any, alice_client: Any, django_assert_num_queries: Any
+) -> None:
+    draft = make_message(make_client(alice), subject="Ohne Cache")
+    with pytest.raises(Exception):  # noqa: B017,PT011 - proves the cache really is down
+        cache.get("x")
+    assert freshness.generation(alice.pk) is None
+    with django_assert_num_queries(15):
+        response = alice_client.get(URL)
+    assert response.status_code == 200
+    assert "Ohne Cache" in response.content.decode()
+    comms.message_approve(message=draft)
+    assert list(alice_client.get(URL).context["drafts"]) == []
