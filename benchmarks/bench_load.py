@@ -10,6 +10,7 @@ benchmarks/results/load.md (throughput, p50/p95/p99, errors).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import secrets
 import signal
@@ -166,9 +167,115 @@ def main() -> int:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
     RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(report(rows, failures, load_before, load_after, cpu))
+    profile = subprocess.run(
+        [sys.executable, __file__, "--cpu-by-page"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    pages = json.loads(profile.stdout.strip().splitlines()[-1])
+    RESULT.write_text(report(rows, failures, load_before, load_after, cpu) + cpu_table(pages))
     print(RESULT.read_text())
     return 0
+
+
+# The requests of one round of the locust mix (benchmarks/locustfile.py), by task weight:
+# (label, path, htmx, weight). "{client}" and "{project}" are picked from the user's own rows.
+MIX = [
+    ("Dashboard", "/", False, 4),
+    ("Quick-note form (htmx, with the dashboard)", "/clients/notes/quick-add/", True, 4),
+    ("Client list, search", "/clients/?q=GmbH", False, 3),
+    ("Client page", "/clients/{client}/", False, 4),
+    ("Project page", "/projects/{project}/", False, 3),
+    ("Messages", "/messages/", False, 2),
+    ("Messages, drafts (before an approval)", "/messages/?status=draft", False, 1),
+    ("Client form (before an edit)", "/clients/{client}/edit/", False, 1),
+]
+
+
+def cpu_by_page() -> None:
+    """Print, as JSON, the CPU time (ms, one core) each GET of the mix costs in-process.
+
+    Requests go through Django's WSGI handler with a real session cookie, as gunicorn calls
+    it; time.process_time() counts this process only (PostgreSQL runs elsewhere). The
+    dashboard is measured both ways: data changed (computed) and unchanged (cached).
+    """
+    import random
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import Client
+    from django.test.client import RequestFactory
+
+    from clients.models import Client as Customer
+    from crm import freshness
+    from crm.models import User
+    from projects.models import Project
+
+    user = User.objects.get(username=TARGET_USER["large"])
+    browser = Client()
+    browser.force_login(user)
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in browser.cookies.items())
+    clients = list(Customer.objects.filter(owner=user).values_list("pk", flat=True)[:200])
+    projects = list(Project.objects.filter(owner=user).values_list("pk", flat=True)[:200])
+    handler = WSGIHandler()
+    factory = RequestFactory(HTTP_HOST="127.0.0.1")
+    statuses: list[str] = []
+
+    def get(path: str, htmx: bool) -> None:
+        path = path.format(client=random.choice(clients), project=random.choice(projects))
+        extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        environ = factory.get(path, HTTP_COOKIE=cookie, **extra).environ
+        b"".join(handler(environ, lambda status, headers, *args: statuses.append(status)))
+
+    rows = []
+    variants = [(label, path, htmx, weight, False) for label, path, htmx, weight in MIX]
+    variants.insert(1, ("Dashboard, data unchanged (cache)", "/", False, 0, True))
+    variants[0] = ("Dashboard, data changed (computed)", "/", False, 4, False)
+    for label, path, htmx, weight, cached in variants:
+        for _ in range(5):
+            get(path, htmx)
+        spent = 0.0
+        for _ in range(RUNS_CPU):
+            if path == "/" and not cached:
+                freshness.owners_touch([user.pk])
+            started = time.process_time()
+            get(path, htmx)
+            spent += time.process_time() - started
+        rows.append({"label": label, "weight": weight, "ms": spent / RUNS_CPU * 1000})
+    if any(not status.startswith("200") for status in statuses):
+        raise SystemExit(f"unexpected answers: {sorted(set(statuses))}")
+    print(json.dumps(rows))
+
+
+RUNS_CPU = 30
+
+
+def cpu_table(rows: list[dict]) -> str:  # type: ignore[type-arg]
+    """Return the per-page CPU table with each page's share of one round of the mix."""
+    weighted = sum(row["ms"] * row["weight"] for row in rows)
+    lines = [
+        "",
+        "### Where the web workers' CPU goes",
+        "",
+        f"CPU time per GET in one web process (Django's WSGI handler, real session, DEBUG off, "
+        f"{RUNS_CPU} requests each after 5 warm-ups; PostgreSQL's share not included), weighted "
+        "as in the locust mix. The dashboard is counted as computed: in the load test, notes "
+        "and edits change the data between most dashboard views.",
+        "",
+        "| Request | CPU ms | weight in the mix | share of the mix's CPU |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        share = row["ms"] * row["weight"] / weighted if weighted else 0
+        lines.append(f"| {row['label']} | {row['ms']:.1f} | {row['weight'] or '–'} | {share:.0%} |")
+    return "\n".join(lines) + "\n"
 
 
 def capacity(cpu: dict[str, float], rps: float) -> str:
@@ -309,4 +416,7 @@ def report(  # type: ignore[type-arg]
 
 
 if __name__ == "__main__":
+    if "--cpu-by-page" in sys.argv:
+        cpu_by_page()
+        sys.exit(0)
     sys.exit(main())

@@ -349,7 +349,7 @@ def worker(size: str, reuse: bool) -> None:
 # --------------------------------------------------------------------------- driver
 
 FINDINGS = """\
-Findings (profiled with cProfile and EXPLAIN ANALYZE on the large set, 2026-11-23):
+Findings (profiled with cProfile, time.process_time and EXPLAIN ANALYZE on the large set):
 
 * Query counts are flat on every page at every size (the same numbers are asserted with
   `django_assert_num_queries` in each app's tests).
@@ -357,17 +357,19 @@ Findings (profiled with cProfile and EXPLAIN ANALYZE on the large set, 2026-11-2
   milestones" query as a nested loop over 4,000 projects (170 ms of 180 ms); after `ANALYZE`
   (autovacuum does it within minutes in production) it takes 0.7 ms. The benchmark runs
   `ANALYZE` before measuring.
-* Messages view, fixed: it sorted all of a freelancer's messages to show 25 (65 ms at 50,000);
-  a new index `message_owner_recent` (owner, -created_at, -id; communications migration 0005)
-  makes it an index scan (1 ms). Its client filter re-evaluated the bound value for each of
-  2,000 `<option>`s (about 90 ms); the template now computes it once (test added).
-* Remaining growth, documented rather than fixed: the messages view still renders one
-  `<option>` per client in its client filter (most of its remaining time at 2,000 clients)
-  and counts all messages for the paginator (about 15 ms at 50,000); the plan is a
-  search-as-you-type client picker (htmx, like the client list search) and a capped count.
-  The dashboard's money figures sum all unpaid invoices (about 20 ms at 20,000 invoices, an
-  unrealistic share of them unpaid because the extra invoices are clones); a partial index on
-  unpaid invoices would cover it.
+* Messages view: it sorted all of a freelancer's messages to show 25 (65 ms at 50,000); the
+  index `message_owner_recent` (owner, -created_at, -id) makes it an index scan (1 ms). Its
+  client filter was a `<select>` with all 2,000 clients (117 KB of HTML, most of its 68 ms); it
+  is now the client picker (search as you type, `clients/widgets.py`): 22 KB, about 25 ms. The
+  paginator still counts all 50,000 messages (about 12 ms), left as is: a freelancer with
+  50,000 messages is decades of work.
+* Dashboard: "going out today" scanned all scheduled messages of every freelancer (9 ms) and the
+  money figures summed 10,000 unpaid invoices from the table (12 ms); per-freelancer partial
+  indexes `message_owner_scheduled` and `invoice_owner_unpaid` bring them to under 1 ms and
+  6 ms. Its cards no longer load message bodies and offer snapshots. Computing it costs about
+  30 ms of CPU in the web process, about a third of it the 15 ORM queries' compilation; with
+  unchanged data it now comes from the cache (3 queries, about 12 ms of CPU: unpickling and the
+  template). See docs/dashboard.md#cache.
 """
 
 
