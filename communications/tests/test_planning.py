@@ -30,6 +30,17 @@ def test_it_plans_a_status_update_on_the_projects_weekday_once(acme: Client) -> 
     assert Activity.objects.filter(message=message).count() == 1
 
 
+def test_it_never_leaves_a_late_milestones_date_blank(acme: Client) -> None:
+    project = ProjectFactory(client=acme, update_weekday=4)
+    MilestoneFactory(project=project, title="Konzept", done_on=datetime.date(2026, 11, 25))
+    MilestoneFactory(project=project, title="Build", due_on=datetime.date(2026, 11, 20))
+    MilestoneFactory(project=project, title="Launch", due_on=datetime.date(2026, 12, 18))
+    assert status_updates_plan(now=FRIDAY) == 1
+    text = Message.objects.get(kind=Message.Kind.STATUS_UPDATE).body_text
+    assert "- Build (neuer Termin folgt)" in text  # late, no new forecast: no empty date
+    assert "- Launch, voraussichtlich bis 18.12.2026" in text
+
+
 def test_it_skips_other_weekdays_and_inactive_projects(acme: Client) -> None:
     ProjectFactory(client=acme, update_weekday=0)
     ProjectFactory(client=acme, update_weekday=4, status=Project.Status.ON_HOLD)
