@@ -93,3 +93,17 @@ def assert_owner_only(
         f"{method.upper()} {url} as the owner: expected {expected}, got {response.status_code}"
     )
     return response
+
+
+def browser_log_in(page: Any, username: str = "alice", next_url: str = "/") -> None:
+    """Log ``username`` in through the login form in a Playwright page, then go to ``next_url``.
+
+    The personas of conftest.py share the password ``correct horse 42``.
+    """
+    from playwright.sync_api import expect
+
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill("correct horse 42")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("navigation", name="Main navigation")).to_be_visible()

@@ -9,25 +9,18 @@ import pytest
 from playwright.sync_api import expect
 
 from communications.models import Message
+from crm.testing import browser_log_in
 from crm.tests.test_dashboard_factories import make_client, make_message, make_offer, make_project
 from projects.models import Offer, PortalLink
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page: Any, username: str = "alice") -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill("correct horse 42")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Main navigation")).to_be_visible()
-
-
 def test_it_approves_a_draft_from_the_dashboard_without_a_reload(page: Any, alice: Any) -> None:
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     draft = make_message(make_client(alice, name="Bäckerei Sonnenschein"), subject="Wochenupdate")
-    log_in(page)
+    browser_log_in(page)
     page.goto("/")
     row = page.locator(f"#draft-{draft.pk}")
     expect(row).to_contain_text("Wochenupdate")
@@ -68,7 +61,7 @@ def test_a_client_accepts_in_the_portal_and_the_dashboard_shows_it(
 
     freelancer = browser.new_context(base_url=live_server.url, locale="en-US")
     page = freelancer.new_page()
-    log_in(page)
+    browser_log_in(page)
     page.goto("/")
     expect(page.locator(".acceptance")).to_contain_text("Acme GmbH accepted offer AN-2026-042")
     expect(page.locator(".acceptance")).to_contain_text("Sabine Weber")

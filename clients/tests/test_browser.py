@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clients.models import Client, Note
+from crm.testing import browser_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,10 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-clients.csv"
 def test_it_walks_the_client_journey(page: Any, alice: Any) -> None:
     console_errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-    page.goto("/accounts/login/?next=/clients/")
-    page.locator("#id_username").fill("alice")
-    page.locator("#id_password").fill("correct horse 42")
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, next_url="/clients/")
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
 
     # Create "Frau Dr. Weber, Sie, Deutsch".
@@ -80,10 +78,7 @@ def test_it_picks_a_client_by_typing_in_the_quick_note(page: Any, alice: Any) ->
     weber = ClientFactory(owner=alice, name="Weber Design", city="Köln")
     console_errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-    page.goto("/accounts/login/?next=/")
-    page.locator("#id_username").fill("alice")
-    page.locator("#id_password").fill("correct horse 42")
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page)
 
     # The quick note arrives by htmx; its client field is a search box, not 41 options.
     page.locator("#note-quick-add .ts-control").click()
