@@ -46,7 +46,8 @@ def free_port() -> int:
 
 
 def redis_url() -> str:
-    """Return REDIS_URL pointed at database 14, or "" (file cache) without Redis."""
+    """Return REDIS_URL pointed at database 14 (the test suite empties database 15), or ""
+    (file cache) without Redis. Run alone, this script does not go through run.py."""
     url = os.environ.get("REDIS_URL", "")
     return urlunsplit(urlsplit(url)._replace(path="/14")) if url else ""
 
@@ -85,7 +86,6 @@ def main() -> int:
         **os.environ,
         "DATABASE_URL": url_db,
         "DEBUG": "false",
-        # Its own Redis database for the cache (the test suite empties database 15).
         "REDIS_URL": redis_url(),
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
