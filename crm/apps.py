@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,8 +11,8 @@ class CrmConfig(AppConfig):
         from . import freshness
         from .models import OwnedQuerySet
 
-        # Every row a freelancer owns renews their data generation when saved or deleted.
+        # Every row a freelancer owns renews their data generation when saved (deletes: see
+        # RenewsOwnerOnDelete; bulk writes: OwnedQuerySet).
         for model in apps.get_models():
             if issubclass(model._default_manager._queryset_class, OwnedQuerySet):
                 post_save.connect(freshness.touch_instance, sender=model, weak=False)
-                post_delete.connect(freshness.touch_instance, sender=model, weak=False)

@@ -5,8 +5,9 @@ project) gives that freelancer a new *generation*, a random number kept in the c
 value keyed on the generation is therefore never served after a change, whichever way the change
 was made:
 
-* ``Model.save()`` and ``delete()`` (cascades included): ``post_save`` / ``post_delete``
-  receivers connected in ``crm.apps`` for every model with an ``OwnedQuerySet`` manager;
+* ``Model.save()``: a ``post_save`` receiver connected in ``crm.apps`` for every model with an
+  ``OwnedQuerySet`` manager; ``Model.delete()``: ``RenewsOwnerOnDelete`` in crm/models.py (the
+  rows a cascade deletes with it belong to the same freelancer);
 * ``QuerySet.update()``, ``bulk_create()``, ``bulk_update()`` and ``delete()``: the
   ``OwnedQuerySet`` overrides in crm/models.py call ``owners_touch``.
 
@@ -88,7 +89,7 @@ def owner_of(instance: Any, path: str) -> int | None:
 
 
 def touch_instance(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """Signal receiver: the owner of a saved or deleted row has new data."""
+    """``post_save`` receiver: the owner of a saved row has new data."""
     if kwargs.get("raw"):  # loaddata
         return
     path = getattr(sender._default_manager._queryset_class, "owner_path", "owner")

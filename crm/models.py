@@ -165,7 +165,25 @@ class OwnedQuerySet(models.QuerySet):
         return count
 
 
-class OwnedModel(models.Model):
+class RenewsOwnerOnDelete(models.Model):
+    """Deleting a row renews its owner's data generation (crm/freshness.py), once per delete.
+
+    Rows deleted with it by a cascade belong to the same freelancer, so no ``post_delete``
+    receiver is needed (one would also turn Django's fast cascade deletes into row-by-row ones).
+    """
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        path = getattr(type(self)._default_manager._queryset_class, "owner_path", "owner")
+        owner = freshness.owner_of(self, path)
+        result = super().delete(*args, **kwargs)
+        freshness.owners_touch([owner])
+        return result
+
+
+class OwnedModel(RenewsOwnerOnDelete):
     """A row created by one freelancer; every view reaches it through ``owned_by(user)``."""
 
     owner = models.ForeignKey(
@@ -183,7 +201,7 @@ class OwnedModel(models.Model):
         abstract = True
 
 
-class TimestampedModel(models.Model):
+class TimestampedModel(RenewsOwnerOnDelete):
     """A row owned through its parent, with creation and update times."""
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Cadence, Client
-from crm.models import OwnedModel, OwnedQuerySet, TimestampedModel, new_token
+from crm.models import (
+    OwnedModel,
+    OwnedQuerySet,
+    RenewsOwnerOnDelete,
+    TimestampedModel,
+    new_token,
+)
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 VAT_RATE = {
@@ -314,7 +320,7 @@ class Offer(OwnedModel):
         return self.status != self.Status.DRAFT
 
 
-class LineItem(models.Model):
+class LineItem(RenewsOwnerOnDelete):
     """Fields shared by offer and invoice lines."""
 
     position = models.PositiveIntegerField(_("position"), default=0)
