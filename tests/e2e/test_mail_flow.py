@@ -18,8 +18,7 @@ from communications.tests.factories import (
     MilestoneFactory,
     ProjectFactory,
 )
-
-from .conftest import CeleryProcesses, SmtpSink, wait_for
+from tests.harness import CeleryProcesses, SmtpSink, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres]
 

@@ -1,0 +1,60 @@
+"""Fixtures shared by the end-to-end and fault tests: an SMTP sink and Celery subprocesses.
+
+The components themselves live in ``tests/harness.py``; these fixtures wire them to the live
+test database and the Redis of ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.harness import CeleryProcesses, SmtpSink, celery_env, free_port
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """An aiosmtpd server on a free loopback port, in accept mode."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+def live_database_url() -> str:
+    """Return a URL for the live test database, for subprocesses (transactional tests only)."""
+    database = connection.settings_dict
+    return (
+        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
+@pytest.fixture
+def celery_processes(
+    transactional_db: None, smtp_sink: SmtpSink, tmp_path: Path
+) -> Iterator[CeleryProcesses]:
+    """Worker and beat subprocesses against Redis, the test database and the SMTP sink."""
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    env = celery_env(
+        database_url=live_database_url(),
+        redis_url=settings.REDIS_URL,
+        smtp_port=smtp_sink.port,
+    )
+    processes = CeleryProcesses(env=env, logs=tmp_path)
+    try:
+        yield processes
+    finally:
+        processes.stop_all()
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
