@@ -43,3 +43,13 @@ def test_it_reconnects_when_the_connection_died_while_idle() -> None:
     )
 
     assert _select_one() == 1
+
+
+def test_it_lets_the_worker_wait_for_the_broker_for_ever() -> None:
+    from crm.celery import app
+
+    # Measured: with max_retries=2 a worker whose Redis died exited ("Unrecoverable error")
+    # after its second retry; Celery's default of 100 retries ends the same way after ~46 min.
+    assert app.conf.broker_connection_retry is True
+    assert app.conf.broker_connection_retry_on_startup is True
+    assert app.conf.broker_connection_max_retries is None
