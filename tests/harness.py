@@ -507,13 +507,19 @@ class HttpSession:
         self.cookies = {"csrftoken": self.csrf, **(cookies or {})}
 
     def request(
-        self, method: str, path: str, data: dict[str, str] | None = None, timeout: float = 10
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None = None,
+        timeout: float = 10,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         """Send one request; raise OSError (a timeout included) when no answer comes."""
         body = None
         headers = {
             "Cookie": "; ".join(f"{key}={value}" for key, value in self.cookies.items()),
             "Accept-Language": "de",
+            **(headers or {}),
         }
         if method == "POST":
             body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf, **(data or {})})
@@ -535,11 +541,11 @@ class HttpSession:
         finally:
             connection.close()
 
-    def get(self, path: str, timeout: float = 10) -> Response:
-        return self.request("GET", path, timeout=timeout)
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, data: dict[str, str], timeout: float = 10) -> Response:
-        return self.request("POST", path, data, timeout=timeout)
+    def post(self, path: str, data: dict[str, str], **kwargs: Any) -> Response:
+        return self.request("POST", path, data, **kwargs)
 
 
 def seeded_random(name: str) -> tuple[random.Random, int]:
