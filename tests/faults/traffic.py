@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from tests.harness import HttpSession
 
+# Seconds before the next request after an error answer.
+RETRY_PAUSE = 0.1
 # Text of templates/503.html in German (the browser asks for German) and English (the profile).
 UNAVAILABLE_TEXTS = ("vorübergehend nicht erreichbar", "temporarily unavailable")
 
@@ -62,7 +64,11 @@ class Traffic:
             if len(self.hits) >= self.max_requests or time.monotonic() - started > self.max_seconds:
                 return
             for action in self.ACTIONS:
-                self.hits.append(self._one(action))
+                hit = self._one(action)
+                self.hits.append(hit)
+                if hit.status != 200:
+                    # A person (or a polite client) tries again a moment later, not in a loop.
+                    time.sleep(RETRY_PAUSE)
 
     def _one(self, action: str) -> Hit:
         phase = self.phase
