@@ -83,7 +83,7 @@ class Message(OwnedModel):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     # Set (and committed) just before the message goes to the mail server: a row stuck in
     # "sending" with it may have arrived (uncertain); without it nothing went out (requeued).
-    handed_at = models.DateTimeField(_("handed to the mail server"), null=True, blank=True)
+    handed_at = models.DateTimeField(_("handed off"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
     # What to attach when sending, rendered at send time: [{"type": "invoice", "id": 4}, ...]

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='message',
             name='handed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='handed to the mail server'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='handed off'),
         ),
         migrations.RunPython(sending_rows_may_have_gone_out, migrations.RunPython.noop),
     ]
