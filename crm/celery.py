@@ -20,10 +20,11 @@ def close_old_connections(task: Any = None, **kwargs: Any) -> None:
 
     Celery's Django fix-up keeps the connection for CELERY_DB_REUSE_MAX tasks and never runs
     Django's per-request check, so after a PostgreSQL restart every task failed on the dead
-    connection ("the connection is closed") until the reuse count ran out: about 100 tasks, that
-    is 100 minutes of the dispatcher's sweeps. Django's ``close_old_connections`` closes a
-    connection that failed or outlived CONN_MAX_AGE and re-arms CONN_HEALTH_CHECKS, so the first
-    query of the next task reconnects. Eager tasks run inside the caller's transaction: untouched.
+    connection ("the connection is closed") until the reuse count ran out: up to 200 tasks per
+    pool process, hours of the dispatcher's one-minute sweeps. Django's
+    ``close_old_connections`` closes a connection that failed or outlived CONN_MAX_AGE and
+    re-arms CONN_HEALTH_CHECKS, so the first query of the next task reconnects. Eager tasks run
+    inside the caller's transaction: untouched.
     """
     if task is not None and getattr(task.request, "is_eager", False):
         return

@@ -6,6 +6,7 @@ test database and the Redis of ``REDIS_URL``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ def smtp_sink() -> Iterator[SmtpSink]:
     """An aiosmtpd server on a free loopback port, in accept mode."""
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd logs every SMTP command at INFO: thousands of lines in a failure report.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     sink = SmtpSink(port=free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
