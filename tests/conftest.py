@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
-from tests.harness import CeleryProcesses, SmtpSink, celery_env, free_port
+from tests.harness import CeleryProcesses, SmtpSink, celery_env, free_port, live_database_url
 
 
 @pytest.fixture
@@ -42,15 +41,6 @@ def smtp_backend(settings: Any, smtp_sink: SmtpSink) -> SmtpSink:
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     return smtp_sink
-
-
-def live_database_url() -> str:
-    """Return a URL for the live test database, for subprocesses (transactional tests only)."""
-    database = connection.settings_dict
-    return (
-        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
 
 
 @pytest.fixture

@@ -156,6 +156,17 @@ def celery_env(
     }
 
 
+def live_database_url() -> str:
+    """Return a URL of this process's test database, for subprocesses (transactional tests)."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    return (
+        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
 @dataclass
 class CeleryProcesses:
     """Celery worker and beat subprocesses, each in its own process group (killable whole)."""
