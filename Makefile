@@ -7,7 +7,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-pass-2026
 export DEMO_USER DEMO_PASSWORD
 
-.PHONY: setup run test lint format bench load messages makemessages clean screenshot
+.PHONY: setup run test faults lint format bench load messages makemessages clean screenshot
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ test: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abc
 test: setup
 	eval "$$($(PY) scripts/services.py)"; \
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make faults: the long fault-injection runs (PostgreSQL and Redis restarts, 1,000 messages
+## with worker kills, SMTP faults at volume); prints the counts for docs/reliability.md.
+faults: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdef
+faults: setup
+	eval "$$($(PY) scripts/services.py)"; \
+	$(PY) -m pytest tests/faults -m faults -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

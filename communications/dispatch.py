@@ -8,6 +8,12 @@ SMTP server; only an answer from the server decides what happens next:
   (``send_after`` in the database, never a Celery eta), after ``MAX_ATTEMPTS`` ``failed``;
 * no answer (crash, kill, timeout after the data went out) -> the row stays ``sending``; the
   sweeper turns it ``uncertain`` after ``SENDING_TIMEOUT`` and nobody resends it automatically.
+
+A claim covers up to ``BATCH_SIZE`` rows, but only one at a time is *handed off*: ``handed_at``
+is committed right before that message goes to the server, in the same commit that records the
+previous one as sent. A crash (a killed worker, a lost database) therefore leaves at most one
+row per dispatcher that may have gone out; the sweeper makes that one uncertain and puts the
+rest of the claim, which never reached the server, back to ``scheduled``.
 """
 
 from __future__ import annotations
@@ -55,20 +61,31 @@ class DispatchResult:
     failed: int = 0
     held: int = 0
     uncertain: int = 0
+    requeued: int = 0
     sent_ids: list[int] = field(default_factory=list)
 
 
-def messages_mark_uncertain(*, now: datetime.datetime) -> int:
-    """Turn rows stuck in ``sending`` (a crash after the hand-off) into ``uncertain``.
+def messages_mark_uncertain(*, now: datetime.datetime) -> tuple[int, int]:
+    """Sweep rows stuck in ``sending`` (a crashed dispatcher); return (uncertain, requeued).
 
-    The conditional UPDATE only touches rows still ``sending`` and claimed before the cut-off, so
-    a dispatcher that finishes a slow send at the same moment wins or loses cleanly: either it
-    marks the row sent first (and this UPDATE skips it) or this UPDATE runs first and the late
-    ``sent`` mark below is refused by its own status condition.
+    Handed off (``handed_at`` set): the data may have reached the server, so the row becomes
+    ``uncertain`` and is never resent automatically. Never handed off: nothing went out, so it
+    goes back to ``scheduled`` (the claim's attempt is not counted).
+
+    Both UPDATEs are conditional on the row still being ``sending`` and claimed before the
+    cut-off, so a dispatcher that is merely slow wins or loses cleanly: it records a send first
+    (this sweep skips the row), or this sweep runs first and the dispatcher's own conditional
+    UPDATEs (the hand-off checks ``claimed_at``, the ``sent`` mark checks the status) refuse to
+    touch a row it no longer owns. PostgreSQL re-checks the WHERE clause of a row it had to wait
+    for, so a hand-off committed during the sweep moves the row to the uncertain side.
     """
-    return Message.objects.filter(
+    stale = Message.objects.filter(
         status=Message.Status.SENDING, claimed_at__lt=now - sending_timeout()
-    ).update(
+    )
+    requeued = stale.filter(handed_at__isnull=True).update(
+        status=Message.Status.SCHEDULED, attempts=F("attempts") - 1, updated_at=now
+    )
+    uncertain = stale.filter(handed_at__isnull=False).update(
         status=Message.Status.UNCERTAIN,
         last_error=(
             "The send was interrupted after the message was handed to the mail server; it may "
@@ -76,6 +93,7 @@ def messages_mark_uncertain(*, now: datetime.datetime) -> int:
         ),
         updated_at=now,
     )
+    return uncertain, requeued
 
 
 def messages_claim(*, now: datetime.datetime, limit: int = BATCH_SIZE) -> list[int]:
@@ -99,49 +117,65 @@ def messages_claim(*, now: datetime.datetime, limit: int = BATCH_SIZE) -> list[i
         Message.objects.filter(pk__in=ids, status=Message.Status.SCHEDULED).update(
             status=Message.Status.SENDING,
             claimed_at=now,
+            handed_at=None,
             attempts=F("attempts") + 1,
             updated_at=now,
         )
     return ids
 
 
-SENT_FLUSH = 25
+@dataclass
+class Accepted:
+    """A message the server accepted, not yet recorded as sent."""
+
+    message: Message
+    message_id: str
+    at: datetime.datetime
 
 
-def _mark_sent(done: list[tuple[Message, str, datetime.datetime]]) -> int:
-    """Record accepted messages as sent, in one UPDATE for a few of them.
-
-    Marking in small groups is safe for at-most-once: a crash before the flush leaves those rows
-    in ``sending``, and the sweeper makes them uncertain, never due again. The status filter
-    refuses a late success for a row the sweeper already gave up on.
-    """
-    if not done:
+def _mark_sent(accepted: Accepted | None) -> int:
+    """Record an accepted message as sent (only while it is still ``sending``)."""
+    if accepted is None:
         return 0
-    rows = []
-    for message, message_id, at in done:
-        message.status = Message.Status.SENT
-        message.sent_at = at
-        message.message_id = message_id
-        message.last_error = ""
-        message.updated_at = at
-        rows.append(message)
-    Message.objects.filter(status=Message.Status.SENDING).bulk_update(
-        rows, ["status", "sent_at", "message_id", "last_error", "updated_at"]
+    return Message.objects.filter(pk=accepted.message.pk, status=Message.Status.SENDING).update(
+        status=Message.Status.SENT,
+        sent_at=accepted.at,
+        message_id=accepted.message_id,
+        last_error="",
+        updated_at=accepted.at,
     )
-    count = len(rows)
-    done.clear()
-    return count
+
+
+def _hand_off(
+    message: Message, claimed_at: datetime.datetime, previous: Accepted | None
+) -> tuple[bool, int]:
+    """Record ``previous`` as sent and ``message`` as handed off, in one commit.
+
+    Returns whether ``message`` is still this dispatcher's, and how many rows were marked sent.
+    It is not when a stall longer than the sending timeout let the sweeper requeue it, and
+    another dispatcher may have claimed it since (with a later ``claimed_at``, which is why the
+    claim time is part of the condition). Race prevented: two dispatchers both sending a row
+    that one of them claimed long ago.
+    """
+    with transaction.atomic():
+        sent = _mark_sent(previous)
+        owned = Message.objects.filter(
+            pk=message.pk, status=Message.Status.SENDING, claimed_at=claimed_at
+        ).update(handed_at=timezone.now())
+    return bool(owned), sent
 
 
 def _mark_retry(message: Message, error: str, now: datetime.datetime) -> str:
+    # Refused or never connected: nothing went out, so the row is no longer handed off.
     if message.attempts >= MAX_ATTEMPTS:
         Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-            status=Message.Status.FAILED, last_error=error[:2000], updated_at=now
+            status=Message.Status.FAILED, handed_at=None, last_error=error[:2000], updated_at=now
         )
         return "failed"
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
         status=Message.Status.SCHEDULED,
         send_after=now + backoff(message.attempts),
+        handed_at=None,
         last_error=error[:2000],
         updated_at=now,
     )
@@ -188,7 +222,8 @@ def messages_dispatch(
 ) -> DispatchResult:
     """Send every due scheduled message once; safe to run twice and from several workers."""
     now = now or timezone.now()
-    result = DispatchResult(uncertain=messages_mark_uncertain(now=now))
+    uncertain, requeued = messages_mark_uncertain(now=now)
+    result = DispatchResult(uncertain=uncertain, requeued=requeued)
     ids = messages_claim(now=now, limit=limit)
     result.claimed = len(ids)
     if not ids:
@@ -226,9 +261,14 @@ def messages_dispatch(
             outcome = _mark_retry(message, f"Could not connect to the mail server: {exc}", now)
             setattr(result, outcome, getattr(result, outcome) + 1)
         return result
-    accepted: list[tuple[Message, str, datetime.datetime]] = []
+    accepted: Accepted | None = None
     try:
-        for message, email, message_id in built:
+        for position, (message, email, message_id) in enumerate(built):
+            owned, recorded = _hand_off(message, now, accepted)
+            result.sent += recorded
+            accepted = None
+            if not owned:
+                continue
             try:
                 connection.send_messages([email])
             except REFUSED as exc:
@@ -239,16 +279,13 @@ def messages_dispatch(
                 # The data may have reached the server: leave this row in "sending" (the sweeper
                 # makes it uncertain) and stop; the rest of the batch goes back to scheduled.
                 logger.exception("Lost the mail server while sending message %s", message.pk)
-                rest = built[built.index((message, email, message_id)) + 1 :]
-                for other, _e, _m in rest:
-                    Message.objects.filter(pk=other.pk, status=Message.Status.SENDING).update(
-                        status=Message.Status.SCHEDULED, attempts=F("attempts") - 1
-                    )
+                for other, _email, _message_id in built[position + 1 :]:
+                    Message.objects.filter(
+                        pk=other.pk, status=Message.Status.SENDING, claimed_at=now
+                    ).update(status=Message.Status.SCHEDULED, attempts=F("attempts") - 1)
                 break
-            accepted.append((message, message_id, timezone.now()))
+            accepted = Accepted(message, message_id, timezone.now())
             result.sent_ids.append(message.pk)
-            if len(accepted) >= SENT_FLUSH:
-                result.sent += _mark_sent(accepted)
     finally:
         result.sent += _mark_sent(accepted)
         try:

@@ -81,6 +81,9 @@ class Message(OwnedModel):
     last_error = models.TextField(_("last error"), blank=True)
     held_reason = models.CharField(_("held because"), max_length=300, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Set (and committed) just before the message goes to the mail server: a row stuck in
+    # "sending" with it may have arrived (uncertain); without it nothing went out (requeued).
+    handed_at = models.DateTimeField(_("handed off"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
     # What to attach when sending, rendered at send time: [{"type": "invoice", "id": 4}, ...]

@@ -197,6 +197,15 @@ else:
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
         "store_processed": False,
     }
+# A worker retries the broker for ever, at start-up too: with Celery's default of 100 retries
+# (intervals growing to 30 s) a Redis outage of about 46 minutes made the worker exit with
+# "Unrecoverable error", and mail stopped until someone restarted it.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Only affects late-acknowledged tasks (none here); opting in to Celery 6's default silences
+# a warning that every broker reconnect logged.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = False

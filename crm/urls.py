@@ -42,6 +42,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# A database outage answers 503 with Retry-After; every other crash the plain 500 page.
+handler500 = "crm.views.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

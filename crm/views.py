@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.defaults import server_error as default_server_error
 
 from . import services
 from .forms import EMAIL_TAKEN, ProfileForm, SignupForm
 from .models import Profile
 
 LANGUAGE_CODES = set(Profile.Language.values)
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait while the database is down (restarts take a few seconds).
+RETRY_AFTER_SECONDS = 10
 
 
 def _remember_language(response: HttpResponse, language: str) -> None:
@@ -93,7 +102,34 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Answer 200 when the database answers (for load balancers and `make run`)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Answer 200 when the database answers, else 503 (for load balancers and `make run`)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.warning("Health check: the database does not answer", exc_info=True)
+        response = JsonResponse({"status": "database unavailable"}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"status": "ok"})
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """Return the 503 page shown while the database is down (it queries nothing itself)."""
+    retry_url = request.get_full_path() if request.method in {"GET", "HEAD"} else "/"
+    response = HttpResponse(render_to_string("503.html", {"retry_url": retry_url}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer an unhandled exception: 503 when the database is unreachable, else the 500 page.
+
+    Django calls this (``handler500``) inside the ``except`` block of any view or middleware,
+    so the session lookup of a request made while PostgreSQL restarts lands here too. A lost or
+    refused connection is an outage to wait out, not a bug: the visitor gets a page that says
+    so, with Retry-After, and the next request reconnects (CONN_HEALTH_CHECKS).
+    """
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
+    return default_server_error(request)

@@ -9,7 +9,13 @@ import pytest
 from django.core import mail
 
 from clients.models import Client
-from communications.dispatch import MAX_ATTEMPTS, messages_dispatch
+from communications.dispatch import (
+    MAX_ATTEMPTS,
+    _hand_off,
+    messages_claim,
+    messages_dispatch,
+    messages_mark_uncertain,
+)
 from communications.models import Message
 
 from .conftest import NOW
@@ -131,3 +137,70 @@ def test_it_caps_the_batch(acme: Client) -> None:
 def test_it_only_claims_scheduled_rows(acme: Client, status: str) -> None:
     MessageFactory(client=acme, status=status, send_after=NOW)
     assert messages_dispatch(now=NOW).claimed == 0
+
+
+class WorkerKilled(BaseException):
+    """The injected fault: the process dies at this point (nothing of the dispatcher runs on)."""
+
+
+def test_it_leaves_only_the_message_in_flight_uncertain_when_the_dispatcher_dies(
+    acme: Client, mailoutbox: list[Any]
+) -> None:
+    messages = [scheduled(acme, subject=f"Nachricht {n}") for n in range(6)]
+    original = mail.backends.locmem.EmailBackend.send_messages
+    calls = []
+
+    def die_on_the_third(self: Any, batch: Any) -> int:
+        calls.append(batch)
+        if len(calls) == 3:
+            raise WorkerKilled  # the data of the third message may or may not have gone out
+        return original(self, batch)
+
+    with (
+        mock.patch.object(mail.backends.locmem.EmailBackend, "send_messages", die_on_the_third),
+        pytest.raises(WorkerKilled),
+    ):
+        messages_dispatch(now=NOW)
+
+    result = messages_dispatch(now=NOW + datetime.timedelta(minutes=16))  # the sweep, and sends
+
+    statuses = [Message.objects.get(pk=message.pk).status for message in messages]
+    ordered = sorted(messages, key=lambda message: message.pk)
+    in_flight = ordered[2]
+    assert Message.objects.get(pk=in_flight.pk).status == Message.Status.UNCERTAIN
+    assert (result.uncertain, result.requeued, result.sent) == (1, 3, 3)
+    assert statuses.count(Message.Status.SENT) == 5
+    subjects = [email.subject for email in mailoutbox]
+    assert len(subjects) == len(set(subjects)) == 5
+    assert in_flight.subject not in subjects
+
+
+def test_it_requeues_a_claim_that_never_reached_the_server(
+    acme: Client, mailoutbox: list[Any]
+) -> None:
+    message = scheduled(acme)
+    assert messages_claim(now=NOW) == [message.pk]  # then the worker died: nothing handed off
+
+    result = messages_dispatch(now=NOW + datetime.timedelta(minutes=16))
+
+    message.refresh_from_db()
+    assert (result.requeued, result.uncertain, result.sent) == (1, 0, 1)
+    assert message.status == Message.Status.SENT
+    assert message.attempts == 1  # the abandoned claim was not an attempt
+    assert len(mailoutbox) == 1
+
+
+def test_it_lets_a_stalled_dispatcher_send_nothing_it_no_longer_owns(acme: Client) -> None:
+    message = scheduled(acme)
+    stalled_at = NOW
+    messages_claim(now=stalled_at)  # dispatcher A claims, then stalls past the timeout
+    later = NOW + datetime.timedelta(minutes=16)
+    assert messages_mark_uncertain(now=later) == (0, 1)
+    assert messages_claim(now=later) == [message.pk]  # dispatcher B claims it again
+
+    owned, recorded = _hand_off(message, stalled_at, None)  # A wakes up
+
+    assert (owned, recorded) == (False, 0)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENDING
+    assert message.handed_at is None  # B still owns it and hands it off itself

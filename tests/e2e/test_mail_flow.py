@@ -18,8 +18,7 @@ from communications.tests.factories import (
     MilestoneFactory,
     ProjectFactory,
 )
-
-from .conftest import CeleryProcesses, SmtpSink, wait_for
+from tests.harness import CeleryProcesses, SmtpSink, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres]
 
@@ -143,12 +142,9 @@ def acme_e2e(alice: Any) -> Any:
 
 @pytest.mark.django_db
 def test_it_retries_a_refusing_smtp_server_then_fails_and_loses_nothing(
-    alice: Any, smtp_sink: SmtpSink, settings: Any
+    alice: Any, smtp_backend: SmtpSink
 ) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    smtp_sink = smtp_backend
     client = ClientFactory(owner=alice, email="info@acme.example")
     message = MessageFactory(
         client=client, status=Message.Status.SCHEDULED, send_after=timezone.now()
