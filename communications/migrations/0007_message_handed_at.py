@@ -19,7 +19,7 @@ def sending_rows_may_have_gone_out(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communications', '0005_message_owner_recent'),
+        ('communications', '0006_dashboard_indexes'),
     ]
 
     operations = [
