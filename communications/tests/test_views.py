@@ -159,6 +159,24 @@ def test_it_edits_a_draft(alice_client: Any, draft: Message) -> None:
     assert "&lt;b&gt;" in draft.body_html
 
 
+def test_it_explains_an_uncertain_message_in_the_freelancers_language(
+    alice: Any, alice_client: Any, acme: Client
+) -> None:
+    stored = "The send was interrupted after the message was handed to the mail server"
+    uncertain = MessageFactory(
+        client=acme, status=Message.Status.UNCERTAIN, last_error=f"{stored}; ..."
+    )
+    alice.profile.language = "de"
+    alice.profile.save()
+    for url in (
+        reverse("communications:list"),
+        reverse("communications:detail", args=[uncertain.pk]),
+    ):
+        page = alice_client.get(url).content.decode()
+        assert "Der Versand wurde unterbrochen" in page
+        assert stored not in page
+
+
 def test_it_retries_a_failed_message_and_resends_an_uncertain_one(
     alice_client: Any, acme: Client
 ) -> None:
