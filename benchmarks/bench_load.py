@@ -288,8 +288,32 @@ def capacity(cpu: dict[str, float], rps: float) -> str:
         f"the load generator), so two cores top out near {2000 / per_request:.0f} req/s, and "
         "at that point requests queue, which is what p50/p95 show. 100 req/s with p95 under "
         "200 ms needs the machine at most about 80 % busy, that is about 16 ms of CPU per "
-        "request on these 2 cores. docs/performance.md has the per-page profile and the plan."
+        "request on these 2 cores. The table below shows where the web workers' share goes.\n\n"
+        + PLAN
     )
+
+
+PLAN = """\
+Plan, in the order of what it would save (profiled with cProfile over the same mix):
+
+1. **Page templates.** The client, project and list pages cost about 15 ms of CPU each, two
+   thirds of it in Django's template engine (variable lookups, `{% translate %}`, `{% url %}`,
+   includes), a fixed base of about 4 ms per full page (middleware, session, navigation). Caching
+   the per-row fragments (timeline entries, note cards, list rows) under the freelancer's data
+   generation (crm/freshness.py, already there for the dashboard) would skip most of that on
+   repeat views; rendering the hottest partials with Jinja2, which Django supports as a second
+   template backend, is the alternative.
+2. **Dashboard.** Computed it costs about 30 ms (a third of it compiling its 15 ORM queries).
+   It is cached, but every note or edit renews the freelancer's whole generation, and in this
+   mix edits come several times a second per freelancer. Per-card generations (a note only
+   touches "quiet clients") and caching plain values instead of model instances (unpickling
+   costs about 5 ms) would make most views cache hits.
+3. **PostgreSQL**, about 4 ms per request, most of it the dashboard's sums over the large data
+   set's 10,000 unpaid invoices and 4,000 open projects; counters kept on write would make them
+   constant.
+4. **More cores.** Nothing is shared between web processes but PostgreSQL and Redis, so
+   throughput grows with cores and machines (docs/deploy.md); the measured cost per request
+   puts 100 req/s at p95 < 200 ms within reach of 3 to 4 cores today."""
 
 
 def cpu_by_group(
