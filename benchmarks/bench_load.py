@@ -303,14 +303,15 @@ Plan, in the order of what it would save (profiled with cProfile over the same m
    generation (crm/freshness.py, already there for the dashboard) would skip most of that on
    repeat views; rendering the hottest partials with Jinja2, which Django supports as a second
    template backend, is the alternative.
-2. **Dashboard.** Computed it costs about 30 ms (a third of it compiling its 15 ORM queries).
-   It is cached, but every note or edit renews the freelancer's whole generation, and in this
-   mix edits come several times a second per freelancer. Per-card generations (a note only
-   touches "quiet clients") and caching plain values instead of model instances (unpickling
-   costs about 5 ms) would make most views cache hits.
-3. **PostgreSQL**, about 4 ms per request, most of it the dashboard's sums over the large data
-   set's 10,000 unpaid invoices and 4,000 open projects; counters kept on write would make them
-   constant.
+2. **Dashboard.** Computed it costs about 30-40 ms (a third of it compiling its 15 ORM
+   queries). It is cached per group of cards under the generations of the models each reads, so
+   a note only recomputes "quiet clients"; but a client's name shows on every card, and in this
+   mix each freelancer's clients are edited several times a minute, which recomputes all of it.
+   Caching plain values instead of model instances (unpickling costs about 5 ms) and keying the
+   cards on the names they show rather than on every client edit would make most views hits.
+3. **PostgreSQL** (its share per request is in the CPU line above): mostly the dashboard's sums
+   over the large data set's 10,000 unpaid invoices and 4,000 open projects; counters kept on
+   write would make them constant.
 4. **More cores.** Nothing is shared between web processes but PostgreSQL and Redis, so
    throughput grows with cores and machines (docs/deploy.md); the measured cost per request
    puts 100 req/s at p95 < 200 ms within reach of 3 to 4 cores today."""

@@ -365,24 +365,10 @@ def quick_note_available() -> bool:
     return True
 
 
-def dashboard_context(*, user: Any, today: datetime.date, now: datetime.datetime) -> dict[str, Any]:
-    """Return what the dashboard shows for ``user`` (a fixed number of queries)."""
+def _charts(*, user: Any, today: datetime.date) -> dict[str, Any]:
     income = income_by_month(user=user, today=today)
     goodwill = goodwill_by_client(user=user)
-
     return {
-        "today": today,
-        "drafts": drafts_waiting(user=user),
-        "outgoing": messages_today(user=user, today=today),
-        "milestones": milestones_slipping(user=user, today=today),
-        "invoices": invoices_overdue(user=user, today=today),
-        "revisions_used_up": projects_revisions_used_up(user=user),
-        "change_requests": change_requests_open(user=user),
-        "offers": offers_awaiting(user=user, today=today),
-        "acceptances": offers_accepted_recently(user=user, now=now),
-        "quiet_clients": clients_quiet(user=user, now=now),
-        "figures": money_figures(user=user, today=today),
-        "currency": user.profile_or_default.default_currency,
         "income": income,
         "income_total": sum((row["total"] for row in income), Decimal(0)),
         "income_chart": column_chart(
@@ -394,6 +380,63 @@ def dashboard_context(*, user: Any, today: datetime.date, now: datetime.datetime
             [row["project__client__name"] for row in goodwill],
         ),
         "goodwill_height": max(len(goodwill) * 22, 22),
+    }
+
+
+CLIENT, PROJECT = "clients.client", "projects.project"
+MESSAGE, ACTIVITY = "communications.message", "communications.activity"
+OFFER, INVOICE = "projects.offer", "projects.invoice"
+
+# The dashboard's cards in groups, each cached on its own under the generations of the models it
+# reads (crm/freshness.py), so that a note only recomputes "quiet clients" and an approval only
+# the message cards. Each entry: the models read, and a function of (user, today, now) that
+# returns the group's part of the template context.
+CARD_GROUPS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "messages": (
+        (MESSAGE, CLIENT, PROJECT),
+        lambda user, today, now: {
+            "drafts": drafts_waiting(user=user),
+            "outgoing": messages_today(user=user, today=today),
+        },
+    ),
+    "projects": (
+        ("projects.milestone", "projects.revisionround", "projects.changerequest", PROJECT, CLIENT),
+        lambda user, today, now: {
+            "milestones": milestones_slipping(user=user, today=today),
+            "revisions_used_up": projects_revisions_used_up(user=user),
+            "change_requests": change_requests_open(user=user),
+        },
+    ),
+    "invoices": (
+        (INVOICE, MESSAGE, CLIENT, PROJECT),
+        lambda user, today, now: {
+            "invoices": invoices_overdue(user=user, today=today),
+            "figures": money_figures(user=user, today=today),
+        },
+    ),
+    "offers": (
+        (OFFER, PROJECT, CLIENT),
+        lambda user, today, now: {
+            "offers": offers_awaiting(user=user, today=today),
+            "acceptances": offers_accepted_recently(user=user, now=now),
+        },
+    ),
+    "quiet": (
+        (CLIENT, ACTIVITY, MESSAGE),
+        lambda user, today, now: {"quiet_clients": clients_quiet(user=user, now=now)},
+    ),
+    "charts": (
+        ("projects.payment", INVOICE, "projects.revisionround", PROJECT, CLIENT),
+        lambda user, today, now: _charts(user=user, today=today),
+    ),
+}
+
+
+def _page_context(*, user: Any, today: datetime.date) -> dict[str, Any]:
+    """Return what the dashboard shows besides its cards (no queries)."""
+    return {
+        "today": today,
+        "currency": user.profile_or_default.default_currency,
         "chart_width": CHART_WIDTH,
         "goodwill_width": GOODWILL_WIDTH,
         "chart_height": CHART_HEIGHT,
@@ -409,34 +452,54 @@ def dashboard_context(*, user: Any, today: datetime.date, now: datetime.datetime
     }
 
 
+def dashboard_context(*, user: Any, today: datetime.date, now: datetime.datetime) -> dict[str, Any]:
+    """Return what the dashboard shows for ``user`` (a fixed number of queries)."""
+    context = _page_context(user=user, today=today)
+    for _models, compute in CARD_GROUPS.values():
+        context.update(compute(user, today, now))
+    return context
+
+
 CACHE_SECONDS = 60
 
 
 def dashboard_context_cached(
     *, user: Any, today: datetime.date, now: datetime.datetime
 ) -> dict[str, Any]:
-    """Return ``dashboard_context``, from the cache while none of the user's data changed.
+    """Return ``dashboard_context``, each card group from the cache while the models it reads
+    did not change for this freelancer.
 
-    The key holds the freelancer's data generation (renewed by every write to their rows, see
-    crm/freshness.py), the day, the language (month labels) and the time zone; the entry lives
-    CACHE_SECONDS, which bounds how long time alone (an invoice turning overdue at midnight is
-    in the key; a client turning quiet after 90 days is not) can leave a card behind.
+    A group's key holds the freelancer's generations of those models (renewed by every write to
+    their rows, see crm/freshness.py), the day, the language (month labels) and the time zone.
+    Entries live CACHE_SECONDS, which bounds how long time alone (an invoice turning overdue at
+    midnight is in the key; a client turning quiet after 90 days is not) can leave a card behind.
+    One round trip to the cache reads the generations, one more reads the groups.
     """
-    stamp = freshness.generation(user.pk)
-    if stamp is None:  # no cache reachable
+    labels = {label for models_read, _compute in CARD_GROUPS.values() for label in models_read}
+    stamps = freshness.generations(user.pk, labels)
+    if stamps is None:  # no cache reachable
         return dashboard_context(user=user, today=today, now=now)
-    key = (
-        f"dashboard:{user.pk}:{stamp}:{today.isoformat()}:{get_language()}:"
-        f"{timezone.get_current_timezone_name()}"
-    )
+    suffix = f"{today.isoformat()}:{get_language()}:{timezone.get_current_timezone_name()}"
+    keys = {
+        name: f"dashboard:{user.pk}:{name}:"
+        + ":".join(stamps[label] for label in (*models_read, freshness.ANY))
+        + f":{suffix}"
+        for name, (models_read, _compute) in CARD_GROUPS.items()
+    }
     try:
-        context = cache.get(key)
+        cached = cache.get_many(list(keys.values()))
     except Exception:
-        context = None
-    if context is None:
-        context = dashboard_context(user=user, today=today, now=now)
+        cached = {}
+    context = _page_context(user=user, today=today)
+    fresh = {}
+    for name, (_models_read, compute) in CARD_GROUPS.items():
+        part = cached.get(keys[name])
+        if part is None:
+            part = fresh[keys[name]] = compute(user, today, now)
+        context.update(part)
+    if fresh:
         try:
-            cache.set(key, context, CACHE_SECONDS)
+            cache.set_many(fresh, CACHE_SECONDS)
         except Exception:
             logger.warning("Could not cache the dashboard", exc_info=True)
     return context

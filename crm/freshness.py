@@ -1,22 +1,26 @@
 """Per-freelancer data generations, so a cache can tell when one freelancer's data changed.
 
 Every write to a row a freelancer owns (directly or through a parent: a milestone through its
-project) gives that freelancer a new *generation*, a random number kept in the cache. A cached
-value keyed on the generation is therefore never served after a change, whichever way the change
+project) gives that freelancer a new *generation* of that model, a random number kept in the
+cache under (freelancer, model label). A value cached under the generations of the models it was
+computed from is therefore never served after a change to one of them, whichever way the change
 was made:
 
 * ``Model.save()``: a ``post_save`` receiver connected in ``crm.apps`` for every model with an
-  ``OwnedQuerySet`` manager; ``Model.delete()``: ``RenewsOwnerOnDelete`` in crm/models.py (the
-  rows a cascade deletes with it belong to the same freelancer);
-* ``QuerySet.update()``, ``bulk_create()``, ``bulk_update()`` and ``delete()``: the
-  ``OwnedQuerySet`` overrides in crm/models.py call ``owners_touch``.
+  ``OwnedQuerySet`` manager;
+* ``Model.delete()`` (``RenewsOwnerOnDelete`` in crm/models.py) and queryset ``delete()`` renew
+  the generation ``ANY``, which every key includes: a cascade deletes rows of other models, all
+  of the same freelancer;
+* ``QuerySet.update()``, ``bulk_create()`` and ``bulk_update()``: the ``OwnedQuerySet``
+  overrides in crm/models.py call ``owners_touch``.
 
 The generation changes right away and once more when the transaction commits: a reader that
 computed from the old data while the write was in flight stored it under the generation it read
 first, which is already gone by then.
 
-The cache is Redis in production (shared by every web process), local memory otherwise. When the
-cache cannot be reached, ``generation`` answers ``None`` and callers compute without caching; a
+The cache is Redis in production, files in .cache/ otherwise; either way shared by the web
+processes and the Celery worker. When the cache cannot be reached, ``generations`` answers
+``None`` and callers compute without caching; a
 write that cannot record its new generation is safe too, since the cache is then gone or
 unreachable as well (Redis here keeps nothing on disk), and entries expire after their timeout.
 """
@@ -33,42 +37,61 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-KEY = "owner-generation:{}"
+KEY = "owner-generation:{}:{}"
 
 
-def _key(owner_id: int) -> str:
-    return KEY.format(owner_id)
+def _key(owner_id: int, label: str) -> str:
+    return KEY.format(owner_id, label)
 
 
-def generation(owner_id: int) -> str | None:
-    """Return the freelancer's current data generation, or ``None`` if the cache is down."""
+def generations(owner_id: int, labels: Iterable[str]) -> dict[str, str] | None:
+    """Return the freelancer's current generation of each model label (``"clients.client"``)
+    and of ``ANY`` (renewed by deletes), or ``None`` if the cache is down."""
+    keys = {_key(owner_id, label): label for label in {*labels, ANY}}
     try:
-        value = cache.get(_key(owner_id))
-        if value is None:
-            # First use (or the cache was emptied): start from a random value, so entries left
+        found = cache.get_many(list(keys))
+        missing = [key for key in keys if key not in found]
+        if missing:
+            # First use (or the cache was emptied): start from random values, so entries left
             # from an earlier life of the cache can never match.
-            cache.add(_key(owner_id), secrets.token_hex(8), timeout=None)
-            value = cache.get(_key(owner_id))
+            for key in missing:
+                cache.add(key, secrets.token_hex(8), timeout=None)
+            found.update(cache.get_many(missing))
     except Exception:  # the cache server is unreachable: work without it
         logger.warning("Cache unavailable; serving without it", exc_info=True)
         return None
-    return None if value is None else str(value)
+    if len(found) < len(keys):
+        return None
+    return {keys[key]: str(value) for key, value in found.items()}
 
 
-def _renew(owner_ids: set[int]) -> None:
+def generation(owner_id: int, label: str) -> str | None:
+    """Return one generation (see ``generations``)."""
+    found = generations(owner_id, [label])
+    return None if found is None else found[label]
+
+
+def _renew(owner_ids: set[int], label: str) -> None:
     try:
-        cache.set_many({_key(owner_id): secrets.token_hex(8) for owner_id in owner_ids}, None)
+        cache.set_many(
+            {_key(owner_id, label): secrets.token_hex(8) for owner_id in owner_ids}, None
+        )
     except Exception:
         logger.warning("Cache unavailable; could not renew data generations", exc_info=True)
 
 
-def owners_touch(owner_ids: Iterable[Any]) -> None:
-    """Give each of these freelancers a new generation, now and when the transaction commits."""
+ANY = "*"  # renewed by deletes: a cascade removes rows of other models too
+
+
+def owners_touch(owner_ids: Iterable[Any], model: Any = None) -> None:
+    """Renew these freelancers' generation of ``model`` (of everything when ``None``), now and
+    when the transaction commits."""
     ids = {int(owner_id) for owner_id in owner_ids if owner_id is not None}
     if not ids:
         return
-    _renew(ids)
-    transaction.on_commit(lambda: _renew(ids))
+    label = ANY if model is None else model._meta.label_lower
+    _renew(ids, label)
+    transaction.on_commit(lambda: _renew(ids, label))
 
 
 def owner_of(instance: Any, path: str) -> int | None:
@@ -93,4 +116,4 @@ def touch_instance(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):  # loaddata
         return
     path = getattr(sender._default_manager._queryset_class, "owner_path", "owner")
-    owners_touch([owner_of(instance, path)])
+    owners_touch([owner_of(instance, path)], sender)

@@ -144,32 +144,37 @@ class OwnedQuerySet(models.QuerySet):
         owners = self._owner_ids()
         count = super().update(**kwargs)
         if count:
-            freshness.owners_touch(owners)
+            freshness.owners_touch(owners, self.model)
         return count
 
     def delete(self) -> tuple[int, dict[str, int]]:
         owners = self._owner_ids()
         result = super().delete()
-        freshness.owners_touch(owners)
+        freshness.owners_touch(owners)  # a cascade may have deleted rows of other models
         return result
 
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
         created = super().bulk_create(objs, *args, **kwargs)
-        freshness.owners_touch(freshness.owner_of(obj, self.owner_path) for obj in created)
+        freshness.owners_touch(
+            (freshness.owner_of(obj, self.owner_path) for obj in created), self.model
+        )
         return created
 
     def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
         count = super().bulk_update(objs, *args, **kwargs)
-        freshness.owners_touch(freshness.owner_of(obj, self.owner_path) for obj in objs)
+        freshness.owners_touch(
+            (freshness.owner_of(obj, self.owner_path) for obj in objs), self.model
+        )
         return count
 
 
 class RenewsOwnerOnDelete(models.Model):
-    """Deleting a row renews its owner's data generation (crm/freshness.py), once per delete.
+    """Deleting a row renews its owner's ``ANY`` generation (crm/freshness.py), once per delete.
 
-    Rows deleted with it by a cascade belong to the same freelancer, so no ``post_delete``
-    receiver is needed (one would also turn Django's fast cascade deletes into row-by-row ones).
+    Rows deleted with it by a cascade belong to the same freelancer and ``ANY`` covers every
+    model, so no ``post_delete`` receiver is needed (one would also turn Django's fast cascade
+    deletes into row-by-row ones).
     """
 
     class Meta:
@@ -179,7 +184,7 @@ class RenewsOwnerOnDelete(models.Model):
         path = getattr(type(self)._default_manager._queryset_class, "owner_path", "owner")
         owner = freshness.owner_of(self, path)
         result = super().delete(*args, **kwargs)
-        freshness.owners_touch([owner])
+        freshness.owners_touch([owner])  # a cascade may have deleted rows of other models
         return result
 
 

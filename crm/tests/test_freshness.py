@@ -16,18 +16,24 @@ from django.utils import timezone
 from communications import services as comms
 from communications.models import Message
 from crm import freshness
+from crm.dashboard import CARD_GROUPS
 from projects.models import Milestone
 
 from .test_dashboard_factories import make_client, make_message, make_project
 
 URL = reverse("crm:dashboard")
+LABELS = sorted({label for models_read, _ in CARD_GROUPS.values() for label in models_read})
+
+
+def stamps(owner: Any) -> dict[str, str] | None:
+    return freshness.generations(owner.pk, LABELS)
 
 
 def changes(owner: Any, write: Callable[[], Any]) -> bool:
-    """Return whether ``write`` gave ``owner`` a new data generation."""
-    before = freshness.generation(owner.pk)
+    """Return whether ``write`` gave ``owner`` a new generation of some model."""
+    before = stamps(owner)
     write()
-    return freshness.generation(owner.pk) != before
+    return stamps(owner) != before
 
 
 def test_every_kind_of_write_renews_only_the_owners_generation(alice: Any, bob: Any) -> None:
@@ -49,9 +55,9 @@ def test_every_kind_of_write_renews_only_the_owners_generation(alice: Any, bob: 
         "queryset delete": lambda: Milestone.objects.filter(project=project).delete(),
     }
     for name, write in writes.items():
-        bobs = freshness.generation(bob.pk)
+        bobs = stamps(bob)
         assert changes(alice, write), name
-        assert freshness.generation(bob.pk) == bobs, name
+        assert stamps(bob) == bobs, name
 
 
 def test_an_update_that_matches_nothing_changes_nothing(alice: Any) -> None:
@@ -67,8 +73,8 @@ def test_the_generation_is_renewed_again_when_the_transaction_commits(alice: Any
     with transaction.atomic():
         client.city = "Hamburg"
         client.save()
-        during = freshness.generation(alice.pk)
-    assert freshness.generation(alice.pk) != during
+        during = freshness.generation(alice.pk, "clients.client")
+    assert freshness.generation(alice.pk, "clients.client") != during
 
 
 def test_the_dashboard_shows_an_approval_made_anywhere_at_once(
@@ -78,6 +84,34 @@ def test_the_dashboard_shows_an_approval_made_anywhere_at_once(
     assert [m.pk for m in alice_client.get(URL).context["drafts"]] == [draft.pk]
     comms.message_approve(message=draft)  # a conditional UPDATE, no model signal
     assert list(alice_client.get(URL).context["drafts"]) == []
+
+
+def test_a_change_recomputes_only_the_cards_that_read_it(
+    alice: Any, alice_client: Any, django_assert_num_queries: Any
+) -> None:
+    from clients import services as client_services
+
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    quiet = make_client(alice, name="Stille GmbH", status="active")
+    type(quiet).objects.filter(pk=quiet.pk).update(created_at=long_ago)
+    draft = make_message(make_client(alice), subject="Freigabe")
+    type(draft).objects.filter(pk=draft.pk).update(created_at=long_ago)
+    assert [c.name for c in alice_client.get(URL).context["quiet_clients"]] == ["Stille GmbH"]
+    # A note: only "quiet clients" is computed again (one query), and it is right at once.
+    client_services.note_create(
+        client=quiet, kind="call", noted_on=timezone.localdate(), body="Angerufen"
+    )
+    with django_assert_num_queries(3 + 1):
+        assert list(alice_client.get(URL).context["quiet_clients"]) == []
+    # An approval: the message cards, the invoices (reminder levels) and quiet clients.
+    comms.message_approve(message=draft)
+    with django_assert_num_queries(3 + 2 + 2 + 1):
+        assert list(alice_client.get(URL).context["drafts"]) == []
+    # A client's name shows on every card: everything is computed again.
+    quiet.name = "Laute GmbH"
+    quiet.save()
+    with django_assert_num_queries(15):
+        alice_client.get(URL)
 
 
 def test_the_dashboard_caches_per_freelancer_day_and_language(
@@ -118,7 +152,7 @@ def test_it_serves_and_writes_without_a_cache(
     draft = make_message(make_client(alice), subject="Ohne Cache")
     with pytest.raises(Exception):  # noqa: B017,PT011 - proves the cache really is down
         cache.get("x")
-    assert freshness.generation(alice.pk) is None
+    assert freshness.generations(alice.pk, LABELS) is None
     with django_assert_num_queries(15):
         response = alice_client.get(URL)
     assert response.status_code == 200
