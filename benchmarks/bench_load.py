@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_pages import TARGET_USER, database_ensure, size_url  # noqa: E402
+from bench_pages import LOAD_USERS, TARGET_USER, database_ensure, size_url  # noqa: E402
 
 RESULT = ROOT / "benchmarks" / "results" / "load.md"
 USERS = int(os.environ.get("LOAD_USERS_COUNT", "20"))
@@ -65,6 +65,28 @@ def large_ready(env: dict[str, str]) -> bool:
             [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=False
         ).returncode
         == 0
+    )
+
+
+DRAFTS_PER_USER = 150
+
+
+def drafts_restore(env: dict[str, str]) -> None:
+    """Give each load user DRAFTS_PER_USER drafts again (earlier runs approved them), so that
+    every run's "approve a draft" task finds some: the newest messages go back to draft."""
+    users = ["bench-large", *LOAD_USERS]
+    code = (
+        "from communications.models import Message\n"
+        f"for name in {users!r}:\n"
+        "    ids = list(Message.objects.filter(owner__username=name).exclude(status='draft')"
+        f".order_by('-created_at').values_list('pk', flat=True)[:{DRAFTS_PER_USER}])\n"
+        "    drafts = Message.objects.filter(owner__username=name, status='draft').count()\n"
+        f"    ids = ids[: max({DRAFTS_PER_USER} - drafts, 0)]\n"
+        "    Message.objects.filter(pk__in=ids).update(status='draft', send_after=None, "
+        "sent_at=None, claimed_at=None, handed_at=None)\n"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True
     )
 
 
@@ -105,6 +127,7 @@ def main() -> int:
             env={**os.environ},
             check=True,
         )
+    drafts_restore(env)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=ROOT,
@@ -442,7 +465,8 @@ def report(  # type: ignore[type-arg]
     ]
     for row in rows:
         name = row["Name"] if row["Name"] != "Aggregated" else "**all**"
-        label = f"{row['Type']} {name}" if row["Name"] != "Aggregated" else name
+        typed = name.startswith(row["Type"]) or name == "**all**"
+        label = name if typed else f"{row['Type']} {name}"
         lines.append(
             f"| {label} | {row['Request Count']} | {row['Failure Count']} | "
             f"{ms(row, '50%')} | {ms(row, '95%')} | {ms(row, '99%')} | "
