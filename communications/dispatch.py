@@ -137,7 +137,10 @@ def _mark_sent(accepted: Accepted | None) -> int:
     """Record an accepted message as sent (only while it is still ``sending``)."""
     if accepted is None:
         return 0
-    return Message.objects.filter(pk=accepted.message.pk, status=Message.Status.SENDING).update(
+    return Message.objects.filter(
+        pk=accepted.message.pk, status=Message.Status.SENDING
+    ).update_of_owner(
+        accepted.message.owner_id,
         status=Message.Status.SENT,
         sent_at=accepted.at,
         message_id=accepted.message_id,
@@ -161,18 +164,23 @@ def _hand_off(
         sent = _mark_sent(previous)
         owned = Message.objects.filter(
             pk=message.pk, status=Message.Status.SENDING, claimed_at=claimed_at
-        ).update(handed_at=timezone.now())
+        ).update_of_owner(message.owner_id, handed_at=timezone.now())
     return bool(owned), sent
 
 
 def _mark_retry(message: Message, error: str, now: datetime.datetime) -> str:
     # Refused or never connected: nothing went out, so the row is no longer handed off.
     if message.attempts >= MAX_ATTEMPTS:
-        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-            status=Message.Status.FAILED, handed_at=None, last_error=error[:2000], updated_at=now
+        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update_of_owner(
+            message.owner_id,
+            status=Message.Status.FAILED,
+            handed_at=None,
+            last_error=error[:2000],
+            updated_at=now,
         )
         return "failed"
-    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update_of_owner(
+        message.owner_id,
         status=Message.Status.SCHEDULED,
         send_after=now + backoff(message.attempts),
         handed_at=None,
@@ -183,7 +191,8 @@ def _mark_retry(message: Message, error: str, now: datetime.datetime) -> str:
 
 
 def _mark_held(message: Message, reason: str, now: datetime.datetime) -> None:
-    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update_of_owner(
+        message.owner_id,
         status=Message.Status.HELD,
         held_reason=reason[:300],
         attempts=F("attempts") - 1,

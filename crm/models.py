@@ -147,6 +147,14 @@ class OwnedQuerySet(models.QuerySet):
             freshness.owners_touch(owners, self.model)
         return count
 
+    def update_of_owner(self, owner_id: int, **kwargs: Any) -> int:
+        """``update()`` for rows the caller knows belong to ``owner_id`` (say, one row it just
+        read): the same renewal without the query that looks the owners up."""
+        count = super().update(**kwargs)
+        if count:
+            freshness.owners_touch([owner_id], self.model)
+        return count
+
     def delete(self) -> tuple[int, dict[str, int]]:
         owners = self._owner_ids()
         result = super().delete()

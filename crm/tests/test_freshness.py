@@ -43,6 +43,9 @@ def test_every_kind_of_write_renews_only_the_owners_generation(alice: Any, bob: 
     writes: dict[str, Callable[[], Any]] = {
         "save": lambda: make_client(alice),
         "update": lambda: type(client).objects.filter(pk=client.pk).update(city="Köln"),
+        "update, owner known": lambda: (
+            type(client).objects.filter(pk=client.pk).update_of_owner(alice.pk, city="Bonn")
+        ),
         "child save": lambda: Milestone.objects.create(project=project, title="A", due_on=today),
         "child update": lambda: Milestone.objects.filter(project=project).update(title="B"),
         "bulk create": lambda: Milestone.objects.bulk_create(
@@ -58,6 +61,17 @@ def test_every_kind_of_write_renews_only_the_owners_generation(alice: Any, bob: 
         bobs = stamps(bob)
         assert changes(alice, write), name
         assert stamps(bob) == bobs, name
+
+
+def test_an_update_with_a_known_owner_skips_the_owner_lookup(
+    alice: Any, django_assert_num_queries: Any
+) -> None:
+    client = make_client(alice)
+    rows = type(client).objects.filter(pk=client.pk)
+    with django_assert_num_queries(2):  # the owners, the update
+        rows.update(city="Köln")
+    with django_assert_num_queries(1):
+        rows.update_of_owner(alice.pk, city="Bonn")
 
 
 def test_an_update_that_matches_nothing_changes_nothing(alice: Any) -> None:
