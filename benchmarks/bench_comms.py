@@ -131,7 +131,9 @@ def prepare() -> User:
         )
     Invoice.objects.bulk_create(invoices, batch_size=5000)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # VACUUM too: the previous run's 200,000 deleted rows would otherwise stay as dead
+        # tuples that every planner's scan wades through (seen: 7 s instead of 0.1 s).
+        cursor.execute("VACUUM ANALYZE")
     return user
 
 
