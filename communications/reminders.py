@@ -242,7 +242,10 @@ def _rerender(messages: QuerySet[Message], *, now: datetime.datetime) -> None:
     for message in messages:
         items = list(message.reminder_items.all())
         if not items:
-            Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES)).update(
+            Message.objects.filter(
+                pk=message.pk, status__in=list(PENDING_STATUSES)
+            ).update_of_owner(
+                message.owner_id,
                 status=Message.Status.CANCELLED,
                 held_reason="No unpaid invoice left to remind of.",
                 updated_at=now,
@@ -270,7 +273,8 @@ def _rerender(messages: QuerySet[Message], *, now: datetime.datetime) -> None:
                 project=invoices[0].project,
             ),
         )
-        Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES)).update(
+        Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES)).update_of_owner(
+            message.owner_id,
             subject=rendered.subject,
             body_text=rendered.text,
             body_html=rendered.html,

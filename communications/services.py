@@ -106,7 +106,8 @@ def message_approve(*, message: Message, send_after: datetime.datetime | None = 
     earliest = max(now, message.send_after) if message.send_after else now
     when = send_after or message_send_time(message=message, now=earliest)
     status = Message.Status.SCHEDULED if message.client.email else Message.Status.HELD
-    updated = Message.objects.filter(pk=message.pk, status=Message.Status.DRAFT).update(
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.DRAFT).update_of_owner(
+        message.owner_id,
         status=status,
         send_after=when,
         to=message.client.email,
@@ -235,7 +236,8 @@ def message_edit(*, message: Message, subject: str, body_text: str) -> Message:
     subject = " ".join(subject.split())[:300]
     updated = Message.objects.filter(
         pk=message.pk, status__in=[Message.Status.DRAFT, Message.Status.HELD]
-    ).update(
+    ).update_of_owner(
+        message.owner_id,
         subject=subject,
         body_text=body_text,
         body_html=html_from_text(body_text, subject=subject, language=message.client.language),
@@ -255,7 +257,7 @@ def message_reschedule(*, message: Message, send_after: datetime.datetime) -> Me
     """Set a new send time for a draft or scheduled message (a draft stays a draft)."""
     updated = Message.objects.filter(
         pk=message.pk, status__in=[Message.Status.DRAFT, Message.Status.SCHEDULED]
-    ).update(send_after=send_after, updated_at=timezone.now())
+    ).update_of_owner(message.owner_id, send_after=send_after, updated_at=timezone.now())
     if not updated:
         raise MessageStateError(_("Only drafts and scheduled messages can be rescheduled."))
     message.refresh_from_db()
@@ -267,8 +269,10 @@ def message_cancel(*, message: Message) -> Message:
     from .models import PENDING_STATUSES, ReminderItem
 
     with transaction.atomic():
-        updated = Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES)).update(
-            status=Message.Status.CANCELLED, updated_at=timezone.now()
+        updated = Message.objects.filter(
+            pk=message.pk, status__in=list(PENDING_STATUSES)
+        ).update_of_owner(
+            message.owner_id, status=Message.Status.CANCELLED, updated_at=timezone.now()
         )
         if updated:
             # The invoices may be reminded again at this level later, by a new message.
@@ -286,7 +290,8 @@ def message_retry(*, message: Message) -> Message:
         raise MessageStateError(str(NO_EMAIL))
     updated = Message.objects.filter(
         pk=message.pk, status__in=[Message.Status.FAILED, Message.Status.HELD]
-    ).update(
+    ).update_of_owner(
+        message.owner_id,
         status=Message.Status.SCHEDULED,
         send_after=timezone.now(),
         attempts=0,
@@ -303,7 +308,10 @@ def message_retry(*, message: Message) -> Message:
 
 def message_resend(*, message: Message) -> Message:
     """Send an uncertain message again, on the freelancer's explicit decision. Not automatic."""
-    updated = Message.objects.filter(pk=message.pk, status=Message.Status.UNCERTAIN).update(
+    updated = Message.objects.filter(
+        pk=message.pk, status=Message.Status.UNCERTAIN
+    ).update_of_owner(
+        message.owner_id,
         status=Message.Status.SCHEDULED,
         send_after=timezone.now(),
         attempts=0,
