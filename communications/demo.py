@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from crm.demo import DemoContext
 
+from .dispatch import UNCERTAIN_REASON
 from .models import (
     Activity,
     ClientCommunication,
@@ -118,11 +119,7 @@ def seed(context: DemoContext) -> None:
                     attempts=1,
                     send_after=now - datetime.timedelta(hours=1),
                     claimed_at=now - datetime.timedelta(hours=1),
-                    last_error=(
-                        "The send was interrupted after the message was handed to the mail "
-                        "server; it may or may not have arrived. Check with the client, then "
-                        "resend by hand if needed."
-                    ),
+                    last_error=UNCERTAIN_REASON,
                 )
             )
         if index == 2:

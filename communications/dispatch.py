@@ -42,6 +42,13 @@ BACKOFF_BASE = datetime.timedelta(minutes=2)
 BACKOFF_MAX = datetime.timedelta(hours=6)
 
 
+# Stored on uncertain rows (logs, admin); the pages show a translated text instead.
+UNCERTAIN_REASON = (
+    "The send was interrupted after the message was handed to the mail server; it may or may "
+    "not have arrived. Check with the client, then resend by hand if needed."
+)
+
+
 def sending_timeout() -> datetime.timedelta:
     """Return how long a row may stay ``sending`` before it is called uncertain."""
     seconds = getattr(settings, "COMMS_SENDING_TIMEOUT", 15 * 60)
@@ -87,10 +94,7 @@ def messages_mark_uncertain(*, now: datetime.datetime) -> tuple[int, int]:
     )
     uncertain = stale.filter(handed_at__isnull=False).update(
         status=Message.Status.UNCERTAIN,
-        last_error=(
-            "The send was interrupted after the message was handed to the mail server; it may "
-            "or may not have arrived. Check with the client, then resend by hand if needed."
-        ),
+        last_error=UNCERTAIN_REASON,
         updated_at=now,
     )
     return uncertain, requeued
