@@ -8,6 +8,7 @@ import pytest
 
 from clients.tests.factories import ClientFactory
 from communications.models import Message
+from crm.testing import browser_log_in
 
 from .factories import MessageFactory
 
@@ -23,10 +24,7 @@ def test_it_approves_a_draft_in_place_and_previews_a_template(page: Any, alice: 
     draft = MessageFactory(client=acme, subject="Bitte freigeben")
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto("/accounts/login/?next=/messages/")
-    page.locator("#id_username").fill("alice")
-    page.locator("#id_password").fill("correct horse 42")
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, next_url="/messages/")
 
     row = page.locator(f"#message-{draft.pk}")
     expect(row).to_contain_text("Bitte freigeben")

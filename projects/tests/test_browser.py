@@ -13,6 +13,7 @@ from facturx import xml_check_xsd
 from playwright.sync_api import expect
 
 from clients.tests.factories import ClientFactory
+from crm.testing import browser_log_in
 from projects.models import ChangeRequest, Invoice, Offer, Project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,10 +41,7 @@ def test_it_walks_the_project_journey(page: Any, alice: Any) -> None:
     console_errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"/accounts/login/?next=/clients/{weber.pk}/")
-    page.locator("#id_username").fill("alice")
-    page.locator("#id_password").fill("correct horse 42")
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, next_url=f"/clients/{weber.pk}/")
     expect(page.get_by_text("Sabine Weber").first).to_be_visible()
 
     # A project for this client (the client is preselected).
