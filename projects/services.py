@@ -22,7 +22,7 @@ from communications import services as comms
 from crm.audit import audit_changes, audit_record, audit_snapshot
 from crm.models import AuditEntry
 
-from . import documents
+from . import documents, events
 from .models import (
     ChangeRequest,
     Invoice,
@@ -158,6 +158,9 @@ def project_set_status(
         % {"title": locked.title, "status": Status(status).label},
     )
     project.status, project.ended_on = locked.status, locked.ended_on
+    events.project_status_changed.send(
+        sender=Project, project=locked, old=old, new=status, actor=actor
+    )
     return locked
 
 
@@ -271,20 +274,6 @@ def change_request_log(*, change_request: ChangeRequest, actor: Any) -> ChangeRe
     return change_request
 
 
-def _reply_draft(change_request: ChangeRequest, kind: str) -> None:
-    message, _created = comms.message_compose(
-        kind=kind,
-        client=change_request.project.client,
-        dedupe_key=f"{kind}:change_request:{change_request.pk}",
-        status="draft",
-        project=change_request.project,
-        change_request=change_request,
-    )
-    change_request.reply_subject = message.subject[:200]
-    change_request.reply_body = message.body_text
-    change_request.save(update_fields=["reply_subject", "reply_body", "updated_at"])
-
-
 @transaction.atomic
 def change_request_accept(
     *,
@@ -339,7 +328,9 @@ def change_request_accept(
         project=project,
         change_request=cr,
     )
-    _reply_draft(cr, "change_accepted")
+    events.change_request_decided.send(
+        sender=ChangeRequest, change_request=cr, decision="accepted", actor=actor
+    )
     return cr
 
 
@@ -371,7 +362,9 @@ def change_request_decline(
         project=cr.project,
         change_request=cr,
     )
-    _reply_draft(cr, "change_declined")
+    events.change_request_decided.send(
+        sender=ChangeRequest, change_request=cr, decision="declined", actor=actor
+    )
     return cr
 
 
@@ -547,14 +540,7 @@ def offer_send(*, offer: Offer, actor: Any, now: datetime.datetime | None = None
         project=project,
         offer=locked,
     )
-    comms.message_compose(
-        kind="offer_sent",
-        client=project.client,
-        dedupe_key=f"offer_sent:offer:{locked.pk}",
-        status="draft",
-        project=project,
-        offer=locked,
-    )
+    events.offer_sent.send(sender=Offer, offer=locked, actor=actor)
     return locked
 
 
@@ -599,6 +585,7 @@ def offer_set_status(*, offer: Offer, status: str, actor: Any) -> Offer:
         project=project,
         offer=locked,
     )
+    events.offer_answered.send(sender=Offer, offer=locked, old=old, new=status, actor=actor)
     return locked
 
 
@@ -703,6 +690,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None =
         project=locked.project,
         invoice=locked,
     )
+    events.invoice_issued.send(sender=Invoice, invoice=locked, actor=actor)
     return locked
 
 
@@ -728,7 +716,9 @@ def invoice_record_payment(
             _("The payment (%(amount)s) is more than the amount due (%(due)s).")
             % {"amount": amount, "due": locked.amount_due}
         )
-    Payment.objects.create(invoice=locked, amount=amount, paid_on=paid_on, note=note[:200])
+    payment = Payment.objects.create(
+        invoice=locked, amount=amount, paid_on=paid_on, note=note[:200]
+    )
     old = locked.status
     locked.amount_paid += amount
     if locked.amount_paid >= locked.total_gross:
@@ -752,8 +742,9 @@ def invoice_record_payment(
         project=locked.project,
         invoice=locked,
     )
-    # Paid: every unsent reminder is cancelled at once; partly paid: they show the new amount.
-    comms.reminders_sync_for_invoice(invoice=locked)
+    # Paid: every unsent reminder is cancelled at once; partly paid: they show the new amount
+    # (communications listens, in this transaction).
+    events.invoice_payment_recorded.send(sender=Invoice, invoice=locked, payment=payment)
     invoice.status, invoice.amount_paid, invoice.paid_on = (
         locked.status,
         locked.amount_paid,
@@ -834,7 +825,7 @@ def invoice_cancel(*, invoice: Invoice, actor: Any, today: datetime.date | None 
         project=locked.project,
         invoice=storno,
     )
-    comms.reminders_sync_for_invoice(invoice=locked)
+    events.invoice_cancelled.send(sender=Invoice, invoice=locked, cancellation=storno, actor=actor)
     return storno
 
 

@@ -1,0 +1,63 @@
+"""How communications answers the events of the apps below it (connected in ``apps.py``).
+
+Each receiver runs inside the transaction of the service that sent the event, so the message
+rows it writes or cancels commit together with the change that caused them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projects import events as project_events
+from projects.models import ChangeRequest, Invoice, Offer
+
+from . import services
+
+
+def offer_sent_draft(*, offer: Offer, **kwargs: Any) -> None:
+    """Draft the e-mail that carries a sent offer (a draft: the freelancer sends it)."""
+    project = offer.project
+    services.message_compose(
+        kind="offer_sent",
+        client=project.client,
+        dedupe_key=f"offer_sent:offer:{offer.pk}",
+        status="draft",
+        project=project,
+        offer=offer,
+    )
+
+
+def change_request_reply_draft(
+    *, change_request: ChangeRequest, decision: str, **kwargs: Any
+) -> None:
+    """Draft the reply to a decided change request and keep its text on the request."""
+    kind = f"change_{decision}"
+    message, _created = services.message_compose(
+        kind=kind,
+        client=change_request.project.client,
+        dedupe_key=f"{kind}:change_request:{change_request.pk}",
+        status="draft",
+        project=change_request.project,
+        change_request=change_request,
+    )
+    change_request.reply_subject = message.subject[:200]
+    change_request.reply_body = message.body_text
+    change_request.save(update_fields=["reply_subject", "reply_body", "updated_at"])
+
+
+def invoice_reminders_sync(*, invoice: Invoice, **kwargs: Any) -> None:
+    """Cancel the unsent reminders of a paid or cancelled invoice; re-render after a part."""
+    services.reminders_sync_for_invoice(invoice=invoice)
+
+
+def connect() -> None:
+    """Connect the receivers; called once from ``CommunicationsConfig.ready()``."""
+    project_events.offer_sent.connect(offer_sent_draft, dispatch_uid="comms.offer_sent")
+    project_events.change_request_decided.connect(
+        change_request_reply_draft, dispatch_uid="comms.change_request_decided"
+    )
+    for name, event in (
+        ("payment", project_events.invoice_payment_recorded),
+        ("cancelled", project_events.invoice_cancelled),
+    ):
+        event.connect(invoice_reminders_sync, dispatch_uid=f"comms.reminders.{name}")
