@@ -34,7 +34,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.utils import timezone  # noqa: E402
 
 from clients.models import Client  # noqa: E402
-from communications.models import Activity, Message  # noqa: E402
+from communications.models import Message  # noqa: E402
 from crm import freshness  # noqa: E402
 from crm.models import Profile, User  # noqa: E402
 from projects.models import (  # noqa: E402
@@ -46,6 +46,7 @@ from projects.models import (  # noqa: E402
     Project,
     RevisionRound,
 )
+from timeline.models import Activity  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2000"))
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "10000"))

@@ -76,7 +76,7 @@ def wipe(user: Any) -> None:
 
 def seed(context: DemoContext) -> None:
     """Create clients with contacts, tags, notes and their timeline entries (bulk inserts)."""
-    from communications.models import Activity
+    from timeline.models import Activity
 
     rng = context.rng
     user = context.user

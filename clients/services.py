@@ -2,7 +2,7 @@
 
 Views, the CSV import, the demo data and other apps call these functions; every write that
 concerns a client goes to the audit log (``crm.audit``) and, for notes and status changes, to the
-client's timeline (``communications.services.activity_record``).
+client's timeline (``timeline.services.activity_record``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.audit import audit_changes, audit_record, audit_snapshot
 from crm.models import AuditEntry
+from timeline.services import activity_record
 
 from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
 
@@ -160,8 +161,7 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
     Records a status change on the timeline. Safe to run twice with the same data (the second
     run changes nothing and audits nothing).
     """
-    from communications import services as comms
-    from communications.models import Activity
+    from timeline.models import Activity
 
     is_new = form.instance.pk is None
     before = {} if is_new else audit_snapshot(Client.objects.get(pk=form.instance.pk))
@@ -192,7 +192,7 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
             )
         if not is_new and "status" in changes:
             old, new = changes["status"]
-            comms.activity_record(
+            activity_record(
                 client=client,
                 kind=Activity.Kind.STATUS,
                 summary=f"{Client.Status(old).label} → {Client.Status(new).label}",
@@ -358,8 +358,7 @@ def note_create(
     is_pinned: bool = False,
 ) -> Note:
     """Add a note to the client and its timeline entry. Not idempotent (one note per call)."""
-    from communications import services as comms
-    from communications.models import Activity
+    from timeline.models import Activity
 
     with transaction.atomic():
         note = Note(
@@ -371,7 +370,7 @@ def note_create(
         )
         note.full_clean()
         note.save()
-        comms.activity_record(
+        activity_record(
             client=client,
             kind=Activity.Kind.NOTE,
             summary=_note_summary(note),
@@ -385,7 +384,7 @@ def note_update(
     *, note: Note, kind: str, body: str, noted_on: datetime.date, is_pinned: bool
 ) -> Note:
     """Change a note and keep its timeline entry in step. Safe to run twice."""
-    from communications.models import Activity
+    from timeline.models import Activity
 
     with transaction.atomic():
         note.kind, note.body, note.noted_on, note.is_pinned = kind, body, noted_on, is_pinned

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communications.models import Activity
+from timeline.models import Activity
 
 from . import csv_io, services
 from .access import access_client, access_note

@@ -14,10 +14,10 @@ from typing import Any
 from django.utils import timezone
 
 from crm.demo import DemoContext
+from timeline.models import Activity
 
 from .dispatch import UNCERTAIN_REASON
 from .models import (
-    Activity,
     ClientCommunication,
     CommunicationSettings,
     Message,

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.widgets import ClientPicker
+from timeline.models import Activity
 
-from .models import Activity, ClientCommunication, CommunicationSettings, Message, MessageTemplate
+from .models import ClientCommunication, CommunicationSettings, Message, MessageTemplate
 from .sandbox import TemplateProblem, template_check
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -1,4 +1,4 @@
-"""The outbox of messages to clients, and the activity log behind each client's timeline."""
+"""The outbox of messages to clients, their templates and the rules for sending them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Note
+from clients.models import Client
 from crm.models import OwnedModel, OwnedQuerySet
 from projects.models import ChangeRequest, Invoice, Milestone, Offer, Project
 
@@ -355,65 +355,3 @@ class MessageTemplate(OwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.language}, {self.form})"
-
-
-class Activity(OwnedModel):
-    """One entry on a client's timeline: a note, a message, an offer, a status change ...
-
-    Services write an entry whenever something happens to a client, so the timeline is one
-    indexed, paginated query however many kinds of things it merges.
-    """
-
-    class Kind(models.TextChoices):
-        NOTE = "note", _("Note")
-        MESSAGE = "message", _("Message")
-        OFFER = "offer", _("Offer")
-        INVOICE = "invoice", _("Invoice")
-        CHANGE_REQUEST = "change_request", _("Change request")
-        STATUS = "status", _("Status change")
-        CALL = "call", _("Call")
-        MEETING = "meeting", _("Meeting")
-
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    occurred_at = models.DateTimeField(_("when"))
-    summary = models.CharField(_("summary"), max_length=300)
-    detail = models.TextField(_("detail"), blank=True)
-    project = models.ForeignKey(
-        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    note = models.ForeignKey(
-        Note, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
-    )
-    message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
-    )
-    offer = models.ForeignKey(
-        Offer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    change_request = models.ForeignKey(
-        ChangeRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ("-occurred_at", "-pk")
-        verbose_name = _("activity")
-        verbose_name_plural = _("activities")
-        indexes: ClassVar = [
-            models.Index(fields=["client", "-occurred_at"], name="activity_client_time"),
-            models.Index(fields=["client", "kind", "-occurred_at"], name="activity_client_kind"),
-        ]
-        constraints: ClassVar = [
-            # One timeline entry per outgoing message, even when two planners overlap.
-            models.UniqueConstraint(
-                fields=["message"],
-                condition=models.Q(kind="message"),
-                name="activity_one_per_message",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.summary

@@ -30,9 +30,10 @@ from django.utils import timezone
 from clients.models import Cadence, Client
 from crm.models import Profile
 from projects.models import Milestone, Offer, Project
+from timeline.models import Activity
 
 from .context import freelancer_context, message_context
-from .models import ROUTINE_KINDS, Activity, Message
+from .models import ROUTINE_KINDS, Message
 from .rendering import Rendered, message_render, overrides_for, sources_for
 from .rules import DEFAULT_TIME_ZONE, Rules, client_overrides, rules_for_owners, send_time
 

@@ -1,7 +1,8 @@
-"""Services of the communications app: the outbox and the activity log.
+"""Services of the communications app: the outbox of messages to clients.
 
-Other apps write to the client's timeline and create messages only through these functions
-(``from communications import services as comms``).
+Apps above communications create and change messages only through these functions
+(``from communications import services as comms``); apps below it publish events that
+``communications.receivers`` answers.
 """
 
 from __future__ import annotations
@@ -16,34 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from timeline.models import Activity
+from timeline.services import activity_record
 
-from .models import Activity, Message
+from .models import Message
 
 logger = logging.getLogger(__name__)
-
-
-def activity_record(
-    *,
-    client: Client,
-    kind: str,
-    summary: str,
-    detail: str = "",
-    occurred_at: datetime.datetime | None = None,
-    **links: Any,
-) -> Activity:
-    """Add one entry to the client's timeline. Not idempotent: call once per event.
-
-    ``links`` may name the project, note, message, offer, invoice or change_request concerned.
-    """
-    return Activity.objects.create(
-        owner_id=client.owner_id,
-        client=client,
-        kind=kind,
-        summary=summary[:300],
-        detail=detail,
-        occurred_at=occurred_at or timezone.now(),
-        **links,
-    )
 
 
 def message_create(
@@ -354,17 +333,6 @@ def message_write_one_off(
     if send:
         message = message_approve(message=message)
     return message
-
-
-def activity_log(
-    *, client: Client, kind: str, summary: str, detail: str, occurred_at: datetime.datetime
-) -> Activity:
-    """Log a call or meeting by hand onto the client's timeline. Not idempotent."""
-    if kind not in {Activity.Kind.CALL, Activity.Kind.MEETING}:
-        raise ValueError("Only calls and meetings are logged by hand.")
-    return activity_record(
-        client=client, kind=kind, summary=summary, detail=detail, occurred_at=occurred_at
-    )
 
 
 def reminders_cancel_for_invoice(*, invoice: Any) -> int:

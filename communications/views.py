@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from clients.access import access_client
 from clients.models import Client, Note
 from projects.access import access_invoice
+from timeline import services as timeline_services
 
 from . import services
 from .forms import (
@@ -221,7 +222,7 @@ def activity_log(request: HttpRequest, client_id: int) -> HttpResponse:
         request.POST or None, initial={"occurred_at": timezone.localtime().replace(second=0)}
     )
     if request.method == "POST" and form.is_valid():
-        services.activity_log(client=client, **form.cleaned_data)
+        timeline_services.activity_log(client=client, **form.cleaned_data)
         flash.success(request, _("Added to the timeline."))
         return redirect(client.get_absolute_url())
     return render(request, "communications/activity_log.html", {"form": form, "client": client})

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from clients.models import Client
 from communications import services as comms
-from communications.models import Activity, Message
+from communications.models import Message
 from crm import freshness
 from projects.models import (
     ChangeRequest,
@@ -42,6 +42,7 @@ from projects.models import (
     Project,
     RevisionRound,
 )
+from timeline.models import Activity
 
 logger = logging.getLogger(__name__)
 
@@ -384,7 +385,7 @@ def _charts(*, user: Any, today: datetime.date) -> dict[str, Any]:
 
 
 CLIENT, PROJECT = "clients.client", "projects.project"
-MESSAGE, ACTIVITY = "communications.message", "communications.activity"
+MESSAGE, ACTIVITY = "communications.message", "timeline.activity"
 OFFER, INVOICE = "projects.offer", "projects.invoice"
 
 # The dashboard's cards in groups, each cached on its own under the generations of the models it

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.access import access_client
 from clients.models import Client, Contact, Note, Tag
-from communications.models import Activity, Message
+from communications.models import Message
 from projects.models import (
     ChangeRequest,
     Invoice,
@@ -47,6 +47,7 @@ from projects.models import (
     RevisionRound,
     ScopeItem,
 )
+from timeline.models import Activity
 
 from .audit import audit_record
 from .models import AuditEntry, Profile, new_token

@@ -33,11 +33,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communications import services as comms
-from communications.models import Activity
 from crm.audit import audit_record
 from crm.backends import client_ip
 from crm.models import AuditEntry
+from timeline.models import Activity
+from timeline.services import activity_record
 
 from .access import access_portal_link, access_project
 from .models import ChangeRequest, Invoice, Offer, PortalLink, Project, RevisionRound
@@ -177,7 +177,7 @@ def portal_offer_accept(
                 "offer": str(offer),
                 "name": name,
             }
-        comms.activity_record(
+        activity_record(
             client=project.client,
             kind=Activity.Kind.OFFER,
             summary=summary,
@@ -219,7 +219,7 @@ def portal_change_request_create(
         )
         with translation.override(_owner_language(link.owner)):
             summary = _("Change requested in the client portal: %(title)s") % {"title": title}
-        comms.activity_record(
+        activity_record(
             client=project.client,
             kind=Activity.Kind.CHANGE_REQUEST,
             summary=summary,

@@ -7,9 +7,10 @@ import pytest
 import time_machine
 
 from clients.models import Client
-from communications.models import Activity, CommunicationSettings, Message
+from communications.models import CommunicationSettings, Message
 from communications.planning import delay_notices_plan, keep_in_touch_plan, status_updates_plan
 from projects.models import Project
+from timeline.models import Activity
 
 from .conftest import NOW
 from .factories import MilestoneFactory, ProjectFactory

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from clients.models import Client, Contact, Note
-from communications.models import Activity, Message
+from communications.models import Message
 from projects.models import (
     ChangeRequest,
     Invoice,
@@ -26,6 +26,7 @@ from projects.models import (
     RevisionRound,
     ScopeItem,
 )
+from timeline.models import Activity
 
 _numbers = itertools.count(1)
 

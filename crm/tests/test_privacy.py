@@ -11,11 +11,12 @@ import pytest
 from django.urls import reverse
 
 from clients.models import Client, Contact, Note
-from communications.models import Activity, Message
+from communications.models import Message
 from crm.models import AuditEntry
 from crm.privacy import ClientErasedError, client_erase, client_export_zip
 from crm.testing import assert_login_required, assert_owner_only
 from projects.models import Invoice, Offer, PortalLink
+from timeline.models import Activity
 
 from .test_dashboard_factories import make_everything, make_invoice, make_offer
 

@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from communications.models import Activity
 from crm.backends import client_ip
 from crm.models import AuditEntry
 from crm.testing import assert_owner_only
@@ -21,6 +20,7 @@ from crm.tests.test_dashboard_factories import (
     make_project,
 )
 from projects.models import ChangeRequest, Milestone, Offer, PortalLink, ScopeItem
+from timeline.models import Activity
 
 
 @pytest.fixture
