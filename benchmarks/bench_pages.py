@@ -236,7 +236,7 @@ def pages_for(username: str) -> list[tuple[str, str, bool, bool]]:
 
     from communications.models import Message
     from crm.models import User
-    from projects.models import PortalLink
+    from portal.models import PortalLink
 
     user = User.objects.get(username=username)
     link = (

@@ -235,12 +235,8 @@ def client_unarchive(*, user: Any, client: Client) -> Client:
 
 def client_is_deletable(*, client: Client) -> bool:
     """Return whether the client has no projects and no invoices (both protect it)."""
-    from projects.models import Invoice, Project
-
-    return not (
-        Project.objects.filter(client=client).exists()
-        or Invoice.objects.filter(client=client).exists()
-    )
+    # The reverse relations of the apps above (projects) protect the client; no import needed.
+    return not (client.projects.exists() or client.invoices.exists())
 
 
 def client_delete(*, user: Any, client: Client) -> None:
@@ -325,13 +321,11 @@ def relationship_suggest(
 
 
 def relationship_suggest_for(*, client: Client) -> RelationshipHint:
-    """Suggest the relationship of a saved client from its projects (one query); read-only."""
-    from projects.models import Project
-
+    """Suggest the relationship of a saved client from its projects (one query, none when
+    they are prefetched); read-only."""
     if client.pk is None:
         return relationship_suggest(projects=[])
-    projects = Project.objects.filter(client=client).only("status", "start_on", "created_at")
-    return relationship_suggest(projects=projects)
+    return relationship_suggest(projects=client.projects.all())
 
 
 # --- Notes ---------------------------------------------------------------------------------

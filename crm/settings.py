@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "clients",
     "projects",
     "communications",
+    "portal",
+    "dashboard",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -106,7 +109,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "crm:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling: 10 failures for one account from one IP lock that pair for 30 minutes.

@@ -17,7 +17,6 @@ from crm.models import (
     OwnedQuerySet,
     RenewsOwnerOnDelete,
     TimestampedModel,
-    new_token,
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -513,19 +512,3 @@ class NumberSequence(OwnedModel):
                 fields=["owner", "kind", "year"], name="number_sequence_unique"
             ),
         ]
-
-
-class PortalLink(OwnedModel):
-    """A private, revocable link that shows one project to its client without a login."""
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="portal_links")
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("portal link")
-        verbose_name_plural = _("portal links")
-
-    def __str__(self) -> str:
-        return f"{self.project} ({self.token[:6]}…)"

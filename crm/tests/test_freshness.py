@@ -16,12 +16,11 @@ from django.utils import timezone
 from communications import services as comms
 from communications.models import Message
 from crm import freshness
-from crm.dashboard import CARD_GROUPS
+from dashboard.views import CARD_GROUPS
 from projects.models import Milestone
+from tests.factories import make_client, make_message, make_project
 
-from .test_dashboard_factories import make_client, make_message, make_project
-
-URL = reverse("crm:dashboard")
+URL = reverse("dashboard:index")
 LABELS = sorted({label for models_read, _ in CARD_GROUPS.values() for label in models_read})
 
 

@@ -515,7 +515,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = dashboard_context_cached(
         user=request.user, today=timezone.localdate(), now=timezone.now()
     )
-    return render(request, "crm/dashboard.html", context)
+    return render(request, "dashboard/dashboard.html", context)
 
 
 def draft_decide(request: HttpRequest) -> HttpResponse:
@@ -537,5 +537,5 @@ def draft_decide(request: HttpRequest) -> HttpResponse:
         else:
             message = comms.message_cancel(message=message)
     if not request.htmx:
-        return redirect("crm:dashboard")
-    return render(request, "crm/dashboard.html#draft-row", {"message": message})
+        return redirect("dashboard:index")
+    return render(request, "dashboard/dashboard.html#draft-row", {"message": message})

@@ -13,12 +13,12 @@ from django.urls import reverse
 from clients.models import Client, Contact, Note
 from communications.models import Message
 from crm.models import AuditEntry
-from crm.privacy import ClientErasedError, client_erase, client_export_zip
 from crm.testing import assert_login_required, assert_owner_only
-from projects.models import Invoice, Offer, PortalLink
+from portal.models import PortalLink
+from privacy.views import ClientErasedError, client_erase, client_export_zip
+from projects.models import Invoice, Offer
+from tests.factories import make_everything, make_invoice, make_offer
 from timeline.models import Activity
-
-from .test_dashboard_factories import make_everything, make_invoice, make_offer
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from django.urls import reverse
 from crm.audit import audit_record
 from crm.models import AuditEntry
 from crm.testing import assert_login_required
-
-from .test_dashboard_factories import make_client, make_offer, make_project
+from tests.factories import make_client, make_offer, make_project
 
 URL = "/privacy/audit/"
 

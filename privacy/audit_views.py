@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from .models import AuditEntry
+from crm.models import AuditEntry
 
 PAGE_SIZE = 50
 OBJECT_TYPES = {

@@ -33,6 +33,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.access import access_client
 from clients.models import Client, Contact, Note, Tag
 from communications.models import Message
+from crm.audit import audit_record
+from crm.models import AuditEntry, Profile
+from crm.services import calendar_token_regenerate
+from portal.models import PortalLink
 from projects.models import (
     ChangeRequest,
     Invoice,
@@ -42,15 +46,11 @@ from projects.models import (
     Offer,
     OfferLine,
     Payment,
-    PortalLink,
     Project,
     RevisionRound,
     ScopeItem,
 )
 from timeline.models import Activity
-
-from .audit import audit_record
-from .models import AuditEntry, Profile, new_token
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +248,6 @@ def _other_owned_models(user: Any) -> dict[str, str]:
         Offer,
         Invoice,
         NumberSequence,
-        PortalLink,
         Message,
         Activity,
         AuditEntry,
@@ -352,14 +351,6 @@ def client_erase(*, client: Client, actor: Any) -> ErasureReport:
             },
         )
     return report
-
-
-def calendar_token_regenerate(*, user: Any) -> Profile:
-    """Give the freelancer a new calendar token; the old feed URL stops working at once."""
-    profile, _created = Profile.objects.get_or_create(user=user)
-    profile.calendar_token = new_token()
-    profile.save(update_fields=["calendar_token", "updated_at"])
-    return profile
 
 
 # --- Forms and views ------------------------------------------------------------------------

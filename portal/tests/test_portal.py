@@ -13,13 +13,14 @@ from django.utils import timezone
 from crm.backends import client_ip
 from crm.models import AuditEntry
 from crm.testing import assert_owner_only
-from crm.tests.test_dashboard_factories import (
+from portal.models import PortalLink
+from projects.models import ChangeRequest, Milestone, Offer, ScopeItem
+from tests.factories import (
     make_client,
     make_invoice,
     make_offer,
     make_project,
 )
-from projects.models import ChangeRequest, Milestone, Offer, PortalLink, ScopeItem
 from timeline.models import Activity
 
 

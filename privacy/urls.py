@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import audit_views, privacy
+from . import audit_views
+from . import views as privacy
 
 app_name = "privacy"
 

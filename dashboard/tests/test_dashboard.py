@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from communications.models import Message
 from crm import freshness
-from crm.dashboard import SECTION_SIZE, bar_chart, column_chart, income_by_month
 from crm.testing import assert_login_required, assert_owner_only
-
-from .test_dashboard_factories import make_client, make_everything, make_message
+from dashboard.views import SECTION_SIZE, bar_chart, column_chart, income_by_month
+from tests.factories import make_client, make_everything, make_message
 
 URL = "/"
 
@@ -156,7 +155,7 @@ def test_it_redirects_without_htmx(alice_client: Any, alice: Any) -> None:
     draft = make_message(make_client(alice))
     response = alice_client.post(URL, {"message": draft.pk, "action": "approve"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:dashboard")
+    assert response["Location"] == reverse("dashboard:index")
 
 
 @pytest.mark.parametrize(
@@ -178,8 +177,7 @@ def test_it_answers_a_missing_draft_with_404(alice_client: Any) -> None:
 
 def test_it_sums_income_per_month_for_twelve_months(alice: Any) -> None:
     from projects.models import Invoice, Payment
-
-    from .test_dashboard_factories import make_invoice, make_project
+    from tests.factories import make_invoice, make_project
 
     invoice = make_invoice(make_project(make_client(alice)), status=Invoice.Status.PAID)
     today = datetime.date(2026, 11, 23)

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from crm.tests.test_dashboard_factories import make_client, make_everything, make_project
 from projects.models import Milestone
+from tests.factories import make_client, make_everything, make_project
 
 
 def feed(client: Any, user: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import portal
+from . import views as portal
 
 app_name = "portal"
 

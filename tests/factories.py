@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from clients.models import Client, Contact, Note
 from communications.models import Message
+from portal.models import PortalLink
 from projects.models import (
     ChangeRequest,
     Invoice,
     Milestone,
     Offer,
     Payment,
-    PortalLink,
     Project,
     RevisionRound,
     ScopeItem,

@@ -36,11 +36,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.audit import audit_record
 from crm.backends import client_ip
 from crm.models import AuditEntry
+from projects import documents
+from projects.access import access_project
+from projects.models import ChangeRequest, Invoice, Offer, Project, RevisionRound
 from timeline.models import Activity
 from timeline.services import activity_record
 
-from .access import access_portal_link, access_project
-from .models import ChangeRequest, Invoice, Offer, PortalLink, Project, RevisionRound
+from .access import access_portal_link
+from .models import PortalLink
 
 logger = logging.getLogger(__name__)
 
@@ -520,8 +523,6 @@ def portal_offer_pdf(request: HttpRequest, token: str) -> HttpResponse:
     offer = current_offer(link.project)
     if offer is None:
         raise Http404
-    from . import documents
-
     return _pdf_response(documents.offer_pdf(offer), f"{offer.number}-v{offer.version}.pdf")
 
 
@@ -538,8 +539,6 @@ def portal_invoice_pdf(request: HttpRequest, token: str, invoice_id: int) -> Htt
     )
     if invoice is None:
         raise Http404
-    from . import documents
-
     return _pdf_response(documents.invoice_pdf(invoice), f"{invoice.number}.pdf")
 
 

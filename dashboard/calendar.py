@@ -21,10 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
+from communications.models import Message
 from crm.models import Profile
 from projects.models import Invoice, Milestone, Project
-
-from .models import Message
 
 PAST_DAYS = 90
 OPEN_STATUSES = (
