@@ -36,6 +36,16 @@ WEEKDAYS = [
 ]
 
 
+class ProjectQuerySet(OwnedQuerySet):
+    def open(self) -> ProjectQuerySet:
+        """Return projects not finished: lead, offered, active or on hold (see OPEN_STATUSES)."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def underway(self) -> ProjectQuerySet:
+        """Return projects whose work runs: active or on hold (see UNDERWAY_STATUSES)."""
+        return self.filter(status__in=UNDERWAY_STATUSES)
+
+
 class Project(OwnedModel):
     """A piece of work for one client, with what was agreed about it."""
 
@@ -92,6 +102,8 @@ class Project(OwnedModel):
     revisions_agreed = models.PositiveSmallIntegerField(_("revision rounds agreed"), default=2)
     ended_on = models.DateField(_("ended"), null=True, blank=True)
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         ordering = ("-created_at",)
         verbose_name = _("project")
@@ -109,7 +121,18 @@ class Project(OwnedModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in {self.Status.ACTIVE, self.Status.ON_HOLD, self.Status.OFFERED}
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_underway(self) -> bool:
+        return self.status in UNDERWAY_STATUSES
+
+
+# The one definition of each (Project.objects.open() / .underway()): not finished, and work running.
+OPEN_STATUSES = frozenset(
+    {Project.Status.LEAD, Project.Status.OFFERED, Project.Status.ACTIVE, Project.Status.ON_HOLD}
+)
+UNDERWAY_STATUSES = frozenset({Project.Status.ACTIVE, Project.Status.ON_HOLD})
 
 
 class ProjectChildQuerySet(OwnedQuerySet):
