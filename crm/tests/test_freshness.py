@@ -16,7 +16,7 @@ from django.utils import timezone
 from communications import services as comms
 from communications.models import Message
 from crm import freshness
-from dashboard.views import CARD_GROUPS
+from dashboard.cache import CARD_GROUPS
 from projects.models import Milestone
 from tests.factories import make_client, make_message, make_project
 
