@@ -86,8 +86,8 @@ def test_the_generation_is_renewed_again_when_the_transaction_commits(alice: Any
     with transaction.atomic():
         client.city = "Hamburg"
         client.save()
-        during = freshness.generation(alice.pk, "clients.client")
-    assert freshness.generation(alice.pk, "clients.client") != during
+        during = stamps(alice)
+    assert stamps(alice) != during
 
 
 def test_the_dashboard_shows_an_approval_made_anywhere_at_once(
