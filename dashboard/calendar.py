@@ -3,7 +3,7 @@
 ``/calendar/<token>.ics`` (``views.calendar_feed``) is read by calendar apps that cannot log in,
 so the token (the freelancer's ``Profile.calendar_token``, regenerable on the privacy page) is
 the key. UIDs are derived from the row ids, so an app that re-reads the feed updates its events
-instead of duplicating them. Four queries, whatever the data size.
+instead of duplicating them. Four queries whatever the data size.
 """
 
 from __future__ import annotations
