@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import zoneinfo
 from typing import Any, ClassVar
@@ -22,6 +23,15 @@ CURRENCIES = [("EUR", "EUR"), ("CHF", "CHF"), ("USD", "USD"), ("GBP", "GBP")]
 def new_token() -> str:
     """Return an unguessable URL token (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+# URL-safe base64 as new_token makes it; anything else (NUL bytes, spaces) is not a token.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_token(value: str) -> bool:
+    """Return whether ``value`` is shaped like a token, so that nothing else reaches a lookup."""
+    return bool(TOKEN_PATTERN.fullmatch(value or ""))
 
 
 TIME_ZONES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
