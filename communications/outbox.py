@@ -105,8 +105,11 @@ def message_insert(message: Message) -> tuple[Message, bool]:
     (owner, dedupe_key) constraint fails the second insert, which then reads the first's row.
     """
     try:
+        # The row and its timeline entry commit together (or, inside a caller's transaction,
+        # roll back together to this savepoint).
         with transaction.atomic():
             message.save(force_insert=True)
+            _timeline_entry(message).save(force_insert=True)
     except IntegrityError:
         existing = Message.objects.filter(
             owner_id=message.owner_id, dedupe_key=message.dedupe_key
@@ -114,7 +117,6 @@ def message_insert(message: Message) -> tuple[Message, bool]:
         if existing is None:  # another constraint failed: not a duplicate
             raise
         return existing, False
-    _timeline_entry(message).save(force_insert=True)
     return message, True
 
 
@@ -122,8 +124,10 @@ def messages_insert(messages: list[Message]) -> list[Message]:
     """Insert messages, skipping existing dedupe keys; give each new one its timeline entry.
 
     Returns the rows this call created (loaded with the fields the timeline needs). Safe to run
-    twice and to race: the unique (owner, dedupe_key) constraint keeps one row per key, and the
-    unique (message) constraint on timeline entries keeps one entry per message.
+    twice. Race prevented: two planners inserting the same keys at once. The unique (owner,
+    dedupe_key) constraint keeps one row per key (PostgreSQL makes the second insert wait for
+    the first transaction, then skip), and the unique (message) constraint on timeline entries
+    keeps one entry per message.
     """
     if not messages:
         return []
