@@ -129,6 +129,30 @@ class Profile(models.Model):
         city_line = " ".join(part for part in (self.postal_code, self.city) if part)
         return [line for line in (self.street, city_line) if line]
 
+    def plain_values(self) -> dict[str, Any]:
+        """Return the details documents and e-mails show, as plain values (JSON-friendly).
+
+        The one plain view of the profile: offer and invoice snapshots store it as their
+        seller, message templates see a part of it as ``freelancer``.
+        """
+        return {
+            "name": self.name,
+            "business_name": self.business_name,
+            "street": self.street,
+            "postal_code": self.postal_code,
+            "city": self.city,
+            "country": self.country,
+            "email": self.reply_address,
+            "phone": self.phone,
+            "website": self.website,
+            "tax_number": self.tax_number,
+            "vat_id": self.vat_id,
+            "bank_name": self.bank_name,
+            "iban": self.iban,
+            "bic": self.bic,
+            "is_small_business": self.is_small_business,
+        }
+
 
 class OwnedQuerySet(models.QuerySet):
     """A queryset that can narrow itself to one freelancer's rows.
