@@ -125,6 +125,7 @@ def test_it_accepts_the_offer_and_records_who_when_where_which(
     alice: Any,
     mailoutbox: Any,
     django_capture_on_commit_callbacks: Any,
+    celery_eager: None,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = accept(client, link, offer)
@@ -152,6 +153,7 @@ def test_it_refuses_to_accept_twice(
     offer: Offer,
     mailoutbox: Any,
     django_capture_on_commit_callbacks: Any,
+    celery_eager: None,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         accept(client, link, offer)
@@ -219,7 +221,11 @@ def test_it_asks_again_for_missing_name_or_confirmation(
 
 
 def test_it_turns_a_request_into_a_change_request(
-    client: Any, link: PortalLink, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+    client: Any,
+    link: PortalLink,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+    celery_eager: None,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
