@@ -16,6 +16,8 @@ from projects.models import Offer, Project
 from tests.factories import make_client, make_offer, make_project
 from timeline.models import Activity
 
+from .posts import accept
+
 pytestmark = pytest.mark.django_db
 
 
@@ -68,15 +70,6 @@ def state(offer: Offer) -> dict[str, Any]:
     }
 
 
-def portal_accept(client: Any, offer: Offer) -> Any:
-    link = PortalLink.objects.create(owner=offer.owner, project=offer.project)
-    return client.post(
-        reverse("portal:accept", args=[link.token]),
-        {"offer": offer.pk, "version": offer.version, "full_name": "Sabine Weber", "confirm": "on"},
-        REMOTE_ADDR="203.0.113.7",
-    )
-
-
 def test_it_ends_the_button_and_the_portal_in_the_same_state(
     alice: Any, alice_client: Any, client: Any, answered: list[tuple[str, Any]]
 ) -> None:
@@ -88,7 +81,8 @@ def test_it_ends_the_button_and_the_portal_in_the_same_state(
     assert response.status_code == 302
     button_events = list(answered)
     answered.clear()
-    assert portal_accept(client, in_portal).status_code == 302
+    link = PortalLink.objects.create(owner=alice, project=in_portal.project)
+    assert accept(client, link, in_portal).status_code == 302
 
     button_state, portal_state = state(by_button), state(in_portal)
     assert button_state["offer"] == Offer.Status.ACCEPTED

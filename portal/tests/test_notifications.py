@@ -9,7 +9,6 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from portal import notifications
@@ -17,6 +16,8 @@ from portal.models import PortalLink
 from projects.models import ChangeRequest, Offer
 from tests.factories import make_client, make_offer, make_project
 from timeline.models import Activity
+
+from .posts import accept, ask_for_a_change
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +31,6 @@ def link(alice: Any) -> PortalLink:
 @pytest.fixture
 def offer(link: PortalLink) -> Offer:
     return make_offer(link.project, number="AN-2026-042")
-
-
-def accept(client: Any, link: PortalLink, offer: Offer) -> Any:
-    return client.post(
-        reverse("portal:accept", args=[link.token]),
-        {"offer": offer.pk, "version": offer.version, "full_name": "Sabine Weber", "confirm": "on"},
-    )
-
-
-def ask_for_a_change(client: Any, link: PortalLink) -> Any:
-    return client.post(
-        reverse("portal:change", args=[link.token]),
-        {"title": "Blog", "description": "Wir hätten gern einen Blog."},
-    )
 
 
 def test_it_mails_the_freelancer_after_the_commit_in_their_language(

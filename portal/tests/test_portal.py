@@ -23,6 +23,8 @@ from tests.factories import (
 )
 from timeline.models import Activity
 
+from .posts import accept
+
 
 @pytest.fixture
 def project(alice: Any) -> Any:
@@ -51,17 +53,6 @@ def link(project: Any) -> PortalLink:
 
 def page_url(link: PortalLink) -> str:
     return reverse("portal:page", args=[link.token])
-
-
-def accept(client: Any, link: PortalLink, offer: Offer, /, **extra: Any) -> Any:
-    data = {
-        "offer": offer.pk,
-        "version": offer.version,
-        "full_name": "Sabine Weber",
-        "confirm": "on",
-    }
-    data.update(extra)
-    return client.post(reverse("portal:accept", args=[link.token]), data, REMOTE_ADDR="203.0.113.7")
 
 
 def test_it_shows_the_project_in_the_clients_language_and_tone(

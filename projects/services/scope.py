@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from crm.audit import audit_changes, audit_record, audit_snapshot
@@ -32,12 +32,15 @@ def _audit(*, project: Project, actor: Any, changes: dict[str, Any]) -> None:
     )
 
 
-def _audit_edit(*, obj: Model, stored: Model, project: Project, actor: Any, part: str) -> None:
-    """Audit the fields of ``obj`` that differ from the ``stored`` row (nothing if none did)."""
+def _save_edit(obj: ScopeItem | Milestone, *, part: str, actor: Any) -> None:
+    """Save the edited row and audit the fields that differ from the stored one (none, no
+    entry). The stored row is locked, so two edits at once are audited one after the other."""
+    stored = type(obj).objects.select_for_update().get(pk=obj.pk)
+    obj.save()
     changes = audit_changes(audit_snapshot(stored), audit_snapshot(obj))
     if changes:
         changes = {f"{part}.{field}": values for field, values in changes.items()}
-        _audit(project=project, actor=actor, changes={part: str(obj), **changes})
+        _audit(project=obj.project, actor=actor, changes={part: str(obj), **changes})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,9 +60,7 @@ def scope_item_add(*, item: ScopeItem, actor: Any) -> ScopeItem:
 @transaction.atomic
 def scope_item_update(*, item: ScopeItem, actor: Any) -> ScopeItem:
     """Save the edited scope item; audit what changed against the stored row. Safe to run twice."""
-    stored = ScopeItem.objects.select_for_update().get(pk=item.pk)
-    item.save()
-    _audit_edit(obj=item, stored=stored, project=item.project, actor=actor, part="scope_item")
+    _save_edit(item, part="scope_item", actor=actor)
     return item
 
 
@@ -124,11 +125,7 @@ def milestone_add(*, milestone: Milestone, actor: Any) -> Milestone:
 @transaction.atomic
 def milestone_update(*, milestone: Milestone, actor: Any) -> Milestone:
     """Save the edited milestone; audit what changed against the stored row. Safe to run twice."""
-    stored = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    milestone.save()
-    _audit_edit(
-        obj=milestone, stored=stored, project=milestone.project, actor=actor, part="milestone"
-    )
+    _save_edit(milestone, part="milestone", actor=actor)
     return milestone
 
 
