@@ -32,7 +32,10 @@ def invoice_create(
     offer: Offer | None = None,
     today: datetime.date | None = None,
 ) -> Invoice:
-    """Create a draft invoice from an accepted offer (its lines) or from the project's pricing."""
+    """Create a draft invoice from an accepted offer (its lines) or from the project's pricing.
+
+    Not idempotent: each call makes another draft.
+    """
     today = today or timezone.localdate()
     if offer is not None and offer.status != Offer.Status.ACCEPTED:
         raise ProjectError(_("Only an accepted offer can be turned into an invoice."))
@@ -65,7 +68,10 @@ def invoice_create(
 def invoice_update(
     *, invoice: Invoice, fields: dict[str, Any], lines: list[LineEdit], actor: Any
 ) -> Invoice:
-    """Save an edit of a draft invoice (dates, notes, lines), audited; an issued one is refused."""
+    """Save an edit of a draft invoice (dates, notes, lines), audited; an issued one is refused.
+
+    Safe to run twice: the second call finds nothing changed and writes no audit entry.
+    """
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status != Invoice.Status.DRAFT:
         raise ProjectError(_("An issued invoice cannot be changed; cancel it and issue a new one."))
@@ -90,7 +96,10 @@ def _number(invoice: Invoice, day: datetime.date) -> str:
 
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None = None) -> Invoice:
-    """Give the draft its gap-free number, freeze seller/buyer/lines/totals, mark it open."""
+    """Give the draft its gap-free number, freeze seller/buyer/lines/totals, mark it open.
+
+    A second call is refused (issued already), so a number is never drawn twice.
+    """
     today = today or timezone.localdate()
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status != Invoice.Status.DRAFT:
@@ -231,7 +240,10 @@ def _cancellation(invoice: Invoice, today: datetime.date) -> Invoice:
 
 @transaction.atomic
 def invoice_cancel(*, invoice: Invoice, actor: Any, today: datetime.date | None = None) -> Invoice:
-    """Cancel an issued invoice with a cancellation invoice (negative lines, own number)."""
+    """Cancel an issued invoice with a cancellation invoice (negative lines, own number).
+
+    A second call is refused (cancelled already): one cancellation invoice per invoice.
+    """
     today = today or timezone.localdate()
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status == Invoice.Status.DRAFT:
@@ -266,7 +278,7 @@ def invoice_cancel(*, invoice: Invoice, actor: Any, today: datetime.date | None 
 
 @transaction.atomic
 def invoice_delete(*, invoice: Invoice, actor: Any) -> None:
-    """Delete a draft invoice; an issued one is refused (cancel it instead)."""
+    """Delete a draft invoice; an issued one is refused (cancel it instead). Call once."""
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status != Invoice.Status.DRAFT or locked.number:
         raise ProjectError(

@@ -49,7 +49,10 @@ class OfferNotAcceptable(ProjectError):
 
 @transaction.atomic
 def offer_create(*, project: Project, actor: Any, today: datetime.date | None = None) -> Offer:
-    """Create offer v1 with a new number, default texts in the client's tone and project lines."""
+    """Create offer v1 with a new number, default texts in the client's tone and project lines.
+
+    Not idempotent: each call draws the next number of the year.
+    """
     today = today or timezone.localdate()
     number = number_next(owner=project.owner, kind=NumberSequence.Kind.OFFER, year=today.year)
     texts = documents.default_texts(client=project.client, project_title=project.title)
@@ -118,7 +121,8 @@ def offer_update(
 
     A draft changes in place. A sent offer never changes: the edit becomes its next draft
     version (or goes into the draft version that exists already), holding exactly the edited
-    lines, and the sent one stays valid until the new version is sent. Audited.
+    lines, and the sent one stays valid until the new version is sent. Audited. Safe to run
+    twice: the second call writes the same content into the same offer (or draft version).
     """
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
     target = locked
@@ -134,8 +138,8 @@ def offer_update(
 def offer_send(*, offer: Offer, actor: Any, now: datetime.datetime | None = None) -> Offer:
     """Freeze the offer (snapshot), mark it sent, supersede older versions; a lead becomes offered.
 
-    The apps above draft the e-mail on ``events.offer_sent``. Refuses an offer sent already or
-    one without lines.
+    The apps above draft the e-mail on ``events.offer_sent``. Refuses an offer sent already (so
+    a second call changes nothing) or one without lines.
     """
     now = now or timezone.now()
     locked = Offer.objects.select_for_update().get(pk=offer.pk)

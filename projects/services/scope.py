@@ -66,7 +66,8 @@ def scope_item_update(*, item: ScopeItem, actor: Any) -> ScopeItem:
 
 @transaction.atomic
 def scope_item_delete(*, item: ScopeItem, actor: Any) -> None:
-    """Delete the scope item; audited. The gap it leaves in the positions is harmless."""
+    """Delete the scope item; audited. Call once per item (a second call would audit again);
+    the gap it leaves in the positions is harmless."""
     _audit(project=item.project, actor=actor, changes={"scope_item": [str(item), None]})
     item.delete()
 
@@ -131,7 +132,7 @@ def milestone_update(*, milestone: Milestone, actor: Any) -> Milestone:
 
 @transaction.atomic
 def milestone_delete(*, milestone: Milestone, actor: Any) -> None:
-    """Delete the milestone; audited."""
+    """Delete the milestone; audited. Call once per milestone (a second call would audit again)."""
     _audit(project=milestone.project, actor=actor, changes={"milestone": [str(milestone), None]})
     milestone.delete()
 
