@@ -138,7 +138,10 @@ def notify_on_commit(task: Any, object_id: int) -> None:
     client's request. When Redis is down the enqueue fails fast (``retry=False``, the broker's
     one-second connect timeout), is logged and skipped: the client's page still answers, and
     the acceptance or change request stands on the dashboard and the client's timeline. The
-    mail is not retried later, which is the one thing the outbox would add.
+    mail is not retried later, which is the one thing the outbox would add. Not Celery's
+    ``delay_on_commit``: it publishes with the broker retry policy (seconds against a dead
+    Redis) and its error escapes the commit hook, so the client would get an error page for an
+    acceptance that was saved.
     """
 
     def enqueue() -> None:
