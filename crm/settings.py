@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "communications.tasks.dispatch_messages",
         "schedule": env.float("COMMS_DISPATCH_EVERY", default=60.0),
     },
+    # 12:05 UTC is 00:05 at UTC-12: the first moment yesterday has ended everywhere.
+    "expire-offers": {
+        "task": "projects.tasks.expire_offers",
+        "schedule": crontab(hour=12, minute=5),
+    },
 }
 # Keep the database connection across tasks (Celery's Django fix-up closes it after each).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)

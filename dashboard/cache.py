@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from crm import freshness
+from projects.selectors.scope import goodwill_by_client
 
 from . import charts, selectors
 
@@ -72,7 +73,7 @@ CARD_GROUPS: dict[str, tuple[tuple[str, ...], Compute]] = {
         (PAYMENT, INVOICE, REVISION, PROJECT, CLIENT),
         lambda user, today, now: charts.charts_context(
             income=selectors.income_by_month(user=user, today=today),
-            goodwill=selectors.goodwill_by_client(user=user),
+            goodwill=list(goodwill_by_client(user=user)[: selectors.SECTION_SIZE]),
         ),
     ),
 }
