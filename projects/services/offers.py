@@ -181,8 +181,14 @@ def offer_send(*, offer: Offer, actor: Any, now: datetime.datetime | None = None
     return locked
 
 
-def _acceptance_refusal(offer: Offer, *, version: int | None, today: datetime.date) -> str:
-    """Return why the (locked) offer cannot be accepted, as an OfferNotAcceptable reason, or ""."""
+def _acceptance_refusal(
+    offer: Offer, *, version: int | None, today: datetime.date, late: bool = False
+) -> str:
+    """Return why the (locked) offer cannot be accepted, as an OfferNotAcceptable reason, or "".
+
+    ``late``: the freelancer records an acceptance the client gave after the offer's validity
+    (by phone, by mail); only the portal holds the client to the date.
+    """
     if offer.status == Status.DRAFT:
         return OfferNotAcceptable.NOT_OPEN
     if offer.status == Status.ACCEPTED:
@@ -198,9 +204,9 @@ def _acceptance_refusal(offer: Offer, *, version: int | None, today: datetime.da
         or newer.exists()
     ):
         return OfferNotAcceptable.SUPERSEDED
-    if offer.status == Status.EXPIRED or offer.valid_until < today:
+    if not late and (offer.status == Status.EXPIRED or offer.valid_until < today):
         return OfferNotAcceptable.EXPIRED
-    if offer.status != Status.SENT:
+    if offer.status not in {Status.SENT, Status.EXPIRED}:
         return OfferNotAcceptable.NOT_OPEN
     return ""
 
@@ -219,10 +225,10 @@ def _refusal_message(reason: str, offer: Offer) -> str:
     }
 
 
-def _acceptance_record(offer: Offer, *, actor: Any, now: datetime.datetime) -> None:
+def _acceptance_record(offer: Offer, *, old: str, actor: Any, now: datetime.datetime) -> None:
     """Write the audit entry and the timeline entry of an acceptance (who, from where, which)."""
     name, ip = offer.accepted_by_name, offer.accepted_ip
-    changes: dict[str, Any] = {"status": [Status.SENT, Status.ACCEPTED]}
+    changes: dict[str, Any] = {"status": [old, Status.ACCEPTED]}
     if name:
         changes |= {"accepted_by_name": [None, name], "accepted_ip": [None, ip]}
     changes["version"] = [None, offer.version]
@@ -258,6 +264,7 @@ def offer_accept(
     version: int | None = None,
     accepted_by_name: str = "",
     accepted_ip: str | None = None,
+    late: bool = False,
     now: datetime.datetime | None = None,
 ) -> Offer:
     """Accept a sent offer: the one acceptance, for the freelancer's button and the client portal.
@@ -268,10 +275,12 @@ def offer_accept(
     Records ``accepted_at`` and, from the portal, the client's typed name and IP; writes the audit
     entry and the timeline; moves a lead or offered project to active; sends
     ``events.offer_answered``. A second call raises ALREADY_ACCEPTED: nothing is accepted twice.
+    ``late=True`` (the freelancer's button only) accepts an offer past its validity.
     """
     now = now or timezone.now()
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
-    reason = _acceptance_refusal(locked, version=version, today=timezone.localdate(now))
+    old = locked.status
+    reason = _acceptance_refusal(locked, version=version, today=timezone.localdate(now), late=late)
     if reason:
         raise OfferNotAcceptable(_refusal_message(reason, locked), reason=reason, offer=locked)
     locked.status = Status.ACCEPTED
@@ -281,12 +290,12 @@ def offer_accept(
     locked.save(
         update_fields=["status", "accepted_at", "accepted_by_name", "accepted_ip", "updated_at"]
     )
-    _acceptance_record(locked, actor=actor, now=now)
+    _acceptance_record(locked, old=old, actor=actor, now=now)
     project = locked.project
     if project.status in {Project.Status.LEAD, Project.Status.OFFERED}:
         project_set_status(project=project, status=Project.Status.ACTIVE, actor=actor)
     events.offer_answered.send(
-        sender=Offer, offer=locked, old=Status.SENT, new=Status.ACCEPTED, actor=actor
+        sender=Offer, offer=locked, old=old, new=Status.ACCEPTED, actor=actor
     )
     return locked
 
@@ -302,7 +311,8 @@ def offer_set_status(*, offer: Offer, status: str, actor: Any) -> Offer:
     if locked.status == status:
         return locked
     if status == Status.ACCEPTED:
-        return offer_accept(offer=locked, actor=actor)
+        # The freelancer reports the client's yes: a late one counts (the portal's does not).
+        return offer_accept(offer=locked, actor=actor, late=True)
     if locked.status != Status.SENT or status not in {Status.DECLINED, Status.EXPIRED}:
         raise ProjectError(
             _("Only a sent offer can be accepted, declined or expire (this one is “%(s)s”).")

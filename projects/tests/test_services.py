@@ -43,6 +43,7 @@ from timeline.models import Activity
 
 from .factories import (
     ChangeRequestFactory,
+    OfferFactory,
     ProjectFactory,
     RevisionFactory,
     ScopeItemFactory,
@@ -352,3 +353,15 @@ def test_it_expires_sent_offers_past_their_validity_once(offer: Any) -> None:
     assert offers_expire(today=offer.valid_until + datetime.timedelta(days=1)) == 0
     offer.refresh_from_db()
     assert offer.status == "expired"
+
+
+def test_it_lets_the_freelancer_record_a_late_acceptance(alice: Any) -> None:
+    """The client said yes by phone after the validity date: the button records it."""
+    project = ProjectFactory(owner=alice, status="offered")
+    offer = OfferFactory(project=project, status="expired", valid_until=datetime.date(2020, 1, 31))
+
+    accepted = offer_set_status(offer=offer, status="accepted", actor=alice)
+
+    assert accepted.status == "accepted"
+    accepted.project.refresh_from_db()
+    assert accepted.project.status == "active"
