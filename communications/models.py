@@ -80,6 +80,16 @@ class Message(OwnedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     held_reason = models.CharField(_("held because"), max_length=300, blank=True)
+    # The client's reply that held this message (communications/replies.py). Kept after a
+    # release: replies up to this one were read, only a newer one holds the message again.
+    held_by_reply = models.ForeignKey(
+        "Activity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("held by the reply"),
+    )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     # Set (and committed) just before the message goes to the mail server: a row stuck in
     # "sending" with it may have arrived (uncertain); without it nothing went out (requeued).
@@ -122,6 +132,12 @@ class Message(OwnedModel):
                 fields=["owner", "send_after", "id"],
                 name="message_owner_scheduled",
                 condition=models.Q(status="scheduled"),
+            ),
+            # Replies are matched to the message they answer by its Message-ID (inbox app).
+            models.Index(
+                fields=["owner", "message_id"],
+                name="message_owner_message_id",
+                condition=~models.Q(message_id=""),
             ),
         ]
 
@@ -280,6 +296,15 @@ class CommunicationSettings(OwnedModel):
         validators=[MaxValueValidator(104)],
         help_text=_("0 turns keep-in-touch drafts off."),
     )
+    reply_pause_days = models.PositiveSmallIntegerField(
+        _("after a client's reply, days without payment reminders"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Automatic messages planned in these days wait for you; payment reminders are not "
+            "planned at all."
+        ),
+    )
 
     class Meta:
         verbose_name = _("communication settings")
@@ -373,6 +398,8 @@ class Activity(OwnedModel):
         STATUS = "status", _("Status change")
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")
+        REPLY = "reply", _("Reply")
+        AUTO_REPLY = "auto_reply", _("Auto-reply")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -405,6 +432,12 @@ class Activity(OwnedModel):
         indexes: ClassVar = [
             models.Index(fields=["client", "-occurred_at"], name="activity_client_time"),
             models.Index(fields=["client", "kind", "-occurred_at"], name="activity_client_kind"),
+            # The planners and the dispatcher ask for each client's latest reply.
+            models.Index(
+                fields=["client", "-occurred_at"],
+                name="activity_client_reply",
+                condition=models.Q(kind="reply"),
+            ),
         ]
         constraints: ClassVar = [
             # One timeline entry per outgoing message, even when two planners overlap.
