@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from crm.mail import MailError, OutgoingMail, connection_open, mail_build, new_message_id
 
+from . import replies
 from .attachments import attachments_for
 from .models import Message
 
@@ -246,8 +247,13 @@ def messages_dispatch(
         .select_related("owner__profile", "client")
         .order_by("send_after", "pk")
     )
+    # A client who wrote since the message was planned gets no automatic message unseen.
+    held_by_replies = replies.messages_hold_before_sending(messages, now=now)
+    result.held += len(held_by_replies)
     built: list[tuple[Message, Any, str]] = []
     for message in messages:
+        if message.pk in held_by_replies:
+            continue
         if not message.to.strip():
             _mark_held(message, "The client has no e-mail address. Add one, then release it.", now)
             result.held += 1

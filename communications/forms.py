@@ -97,6 +97,7 @@ class CommunicationSettingsForm(forms.ModelForm):
             "reminder_3_days",
             "loyal_grace_factor",
             "keep_in_touch_weeks",
+            "reply_pause_days",
         )
         widgets = {  # noqa: RUF012 (Django's Meta API)
             "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

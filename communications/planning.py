@@ -31,6 +31,7 @@ from clients.models import Cadence, Client
 from crm.models import Profile
 from projects.models import Milestone, Offer, Project
 
+from . import replies
 from .context import freelancer_context, message_context
 from .models import ROUTINE_KINDS, Activity, Message
 from .rendering import Rendered, message_render, overrides_for, sources_for
@@ -112,6 +113,7 @@ class Batch:
         self.overrides = overrides_for(owner_ids)
         self.client_rules = client_overrides(client_ids)
         self.contacts = last_contacts(client_ids)
+        self.replies = replies.latest_replies(client_ids)
         self.freelancers: dict[int, dict[str, Any]] = {}
         self.messages: list[Message] = []
 
@@ -164,6 +166,16 @@ class Batch:
             if not client.email:
                 status = Message.Status.HELD
                 held_reason = str(NO_EMAIL_REASON)
+        reply = replies.hold_when_planned(
+            self.replies.get(client.pk),
+            kind=kind,
+            days=self.rules_for(client).reply_pause_days,
+            now=self.now,
+        )
+        if reply is not None and status in replies.WAITING:
+            status = Message.Status.HELD
+            held_reason = replies.hold_reason(reply=reply, owner=client.owner)
+            links["held_by_reply"] = reply
         message = Message(
             owner_id=client.owner_id,
             client=client,

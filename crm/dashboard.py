@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients.models import Client
+from communications import replies
 from communications import services as comms
 from communications.models import Activity, Message
 from crm import freshness
@@ -428,6 +429,19 @@ CARD_GROUPS: dict[str, tuple[tuple[str, ...], Any]] = {
     "charts": (
         ("projects.payment", INVOICE, "projects.revisionround", PROJECT, CLIENT),
         lambda user, today, now: _charts(user=user, today=today),
+    ),
+    # "Replies to read": messages held by a client's reply, reminders that wait after one.
+    "replies_held": (
+        (MESSAGE, CLIENT, PROJECT),
+        lambda user, today, now: dict(
+            zip(("held", "held_more"), replies.messages_held_by_replies(user=user), strict=True)
+        ),
+    ),
+    "replies_paused": (
+        (ACTIVITY, INVOICE, CLIENT, "communications.communicationsettings"),
+        lambda user, today, now: {
+            "reminders_paused": replies.reminders_paused_by_replies(user=user, now=now)
+        },
     ),
 }
 
