@@ -36,6 +36,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("projects/", include("projects.urls")),
     path("messages/", include("communications.urls")),
+    path("inbox/", include("inbox.urls")),
     path("portal/", include("projects.portal_urls")),
     path("calendar/", include("communications.calendar_urls")),
     path("privacy/", include("crm.privacy_urls")),
