@@ -244,7 +244,7 @@ COMMS_SENDING_TIMEOUT = env.int("COMMS_SENDING_TIMEOUT", default=15 * 60)
 # The inbox (docs/inbox.md): IMAP timeouts, size limits, how far back the first fetch reads.
 INBOX_TIMEOUT = env.int("INBOX_TIMEOUT", default=30)
 INBOX_ATTACHMENT_MAX_MB = env.float("INBOX_ATTACHMENT_MAX_MB", default=10)
-INBOX_MESSAGE_MAX_MB = env.float("INBOX_MESSAGE_MAX_MB", default=40)
+INBOX_MESSAGE_MAX_MB = env.float("INBOX_MESSAGE_MAX_MB", default=60)
 INBOX_FIRST_DAYS = env.int("INBOX_FIRST_DAYS", default=14)
 INBOX_TLS_CA_FILE = env.str("INBOX_TLS_CA_FILE", default="")
 # Old secret keys, newest first: signed cookies and stored mailbox passwords stay readable

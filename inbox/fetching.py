@@ -146,18 +146,27 @@ def _first_day(mailbox: Mailbox) -> datetime.date:
 def _fetch(mailbox: Mailbox, token: str, result: FetchResult, limit: int) -> None:
     account = account_of(mailbox)
     with imap.session(account) as opened:
-        validity = opened.uidvalidity
-        if mailbox.uidvalidity is None:
-            uids = imap.uids_since(opened, _first_day(mailbox))
-            _restart_cursor(mailbox, token, validity, renumbered=False)
-        elif mailbox.uidvalidity != validity:
-            result.renumbered = True
-            _restart_cursor(mailbox, token, validity, renumbered=True)
-            uids = _not_recorded(opened, mailbox, imap.uids_all(opened))
-        else:
-            uids = imap.uids_after(opened, mailbox.last_uid)
-        result.more = len(uids) > limit
-        _read(opened, mailbox, token, uids[:limit], result)
+        try:
+            _fetch_new(opened, mailbox, token, result, limit)
+        except imap.IMAP_ERRORS as exc:
+            raise imap.problem_from(exc) from exc
+
+
+def _fetch_new(
+    opened: imap.Session, mailbox: Mailbox, token: str, result: FetchResult, limit: int
+) -> None:
+    validity = opened.uidvalidity
+    if mailbox.uidvalidity is None:
+        uids = imap.uids_since(opened, _first_day(mailbox))
+        _restart_cursor(mailbox, token, validity, renumbered=False)
+    elif mailbox.uidvalidity != validity:
+        result.renumbered = True
+        _restart_cursor(mailbox, token, validity, renumbered=True)
+        uids = _not_recorded(opened, mailbox, imap.uids_all(opened))
+    else:
+        uids = imap.uids_after(opened, mailbox.last_uid)
+    result.more = len(uids) > limit
+    _read(opened, mailbox, token, uids[:limit], result)
 
 
 def _restart_cursor(mailbox: Mailbox, token: str, validity: int, *, renumbered: bool) -> None:
@@ -229,7 +238,7 @@ def _read(
 ) -> None:
     if not uids:
         return
-    max_bytes = int(float(getattr(settings, "INBOX_MESSAGE_MAX_MB", 40)) * MB)
+    max_bytes = int(float(getattr(settings, "INBOX_MESSAGE_MAX_MB", 60)) * MB)
     envelopes = imap.envelopes(opened, uids)
     # A UID gone between SEARCH and FETCH (expunged) has nothing to read; the cursor still
     # moves past it (in _record).
@@ -256,6 +265,7 @@ def _record(
     raws = imap.fetch_raw(opened, chunk, headers_only=headers_only)
     for uid in chunk:
         raw = raws.get(uid)
+        created = False
         with transaction.atomic():
             if raw is not None:
                 envelope = envelopes[uid]
@@ -270,10 +280,6 @@ def _record(
                         headers_only=headers_only,
                     ),
                 )
-                if created:
-                    result.recorded += 1
-                else:
-                    result.duplicates += 1
             if not mailbox_record_cursor(
                 mailbox=mailbox,
                 token=token,
@@ -282,6 +288,11 @@ def _record(
                 read=1 if raw is not None else 0,
             ):
                 raise LostClaim()
+        if raw is not None:
+            if created:
+                result.recorded += 1
+            else:
+                result.duplicates += 1
 
 
 def _record_one(mailbox: Mailbox, delivery: Delivery) -> bool:

@@ -147,24 +147,30 @@ def session(account: Account, *, timeout: float | None = None) -> Iterator[Sessi
     timeout = timeout or float(getattr(settings, "INBOX_TIMEOUT", 30))
     box = None
     try:
-        box = _open(account, timeout)
-        box.login(account.username, account.password, initial_folder=None)
-        typ, data = box.client.select(_quoted(account.folder), readonly=True)
-        if typ != "OK":
-            raise MailboxFolderSelectError(command_result=(typ, data), expected="OK")
-        exists = int(data[0]) if data and data[0] and data[0].isdigit() else 0
-        _typ, validity = box.client.response("UIDVALIDITY")
-        if not validity or validity[0] is None:
-            raise ImapProblem(Mailbox.Problem.PROTOCOL, "the server sent no UIDVALIDITY")
+        try:
+            box = _open(account, timeout)
+            box.login(account.username, account.password, initial_folder=None)
+            typ, data = box.client.select(_quoted(account.folder), readonly=True)
+            if typ != "OK":
+                raise MailboxFolderSelectError(command_result=(typ, data), expected="OK")
+            exists = int(data[0]) if data and data[0] and data[0].isdigit() else 0
+            _typ, validity = box.client.response("UIDVALIDITY")
+            if not validity or validity[0] is None:
+                raise ImapProblem(Mailbox.Problem.PROTOCOL, "the server sent no UIDVALIDITY")
+        except ImapProblem:
+            raise
+        except Exception as exc:
+            raise problem_from(exc) from exc
+        # What the caller does with the session raises its own errors (see IMAP_ERRORS).
         yield Session(box=box, uidvalidity=int(validity[0]), exists=exists)
-    except ImapProblem:
-        raise
-    except Exception as exc:
-        raise problem_from(exc) from exc
     finally:
         if box is not None:
             with contextlib.suppress(Exception):
                 box.client.shutdown()  # no LOGOUT round trip: it may hang like the rest
+
+
+# What reading from a session may raise; fetching turns these into an ImapProblem.
+IMAP_ERRORS = (OSError, EOFError, imaplib.IMAP4.error, ImapToolsError, ssl.SSLError)
 
 
 def _quoted(folder: str) -> str:

@@ -399,6 +399,7 @@ def mail_parse(raw: bytes, *, attachment_limit: int, headers_only: bool = False)
                     continue
                 data = _part_bytes(part)
                 text, fallback = decode_bytes(data, part.get_content_charset())
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
                 guessed |= fallback
                 (html_parts if content_type == "text/html" else text_parts).append(text)
             except Exception:
