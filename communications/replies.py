@@ -25,8 +25,10 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -85,6 +87,18 @@ def hold_reason(*, reply: Activity, owner: Any) -> str:
     return reason[:300]
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A client's mail as the timeline records it."""
+
+    client: Client
+    occurred_at: datetime.datetime
+    subject: str
+    text: str
+    is_automatic: bool = False
+    project: Any = None
+
+
 def reply_record(
     *,
     client: Client,
@@ -100,28 +114,54 @@ def reply_record(
     and calls this inside the same transaction, so the entry and the holds commit with the mail.
     For an auto-reply ``text`` is its short line ("away until 12.01."), shown as the summary.
     """
-    if is_automatic:
-        activity = Activity.objects.create(
-            owner_id=client.owner_id,
-            client=client,
-            kind=Activity.Kind.AUTO_REPLY,
-            summary=(text or subject)[:300],
-            detail=subject,
-            occurred_at=occurred_at,
-            project=project,
-        )
-        return activity
-    activity = Activity.objects.create(
-        owner_id=client.owner_id,
-        client=client,
-        kind=Activity.Kind.REPLY,
-        summary=subject[:300],
-        detail=text,
-        occurred_at=occurred_at,
-        project=project,
+    reply = Reply(client, occurred_at, subject, text, is_automatic, project)
+    return replies_record(replies=[reply])[0]
+
+
+def replies_record(*, replies: list[Reply]) -> list[Activity]:
+    """Record several replies at once (a fetched batch); return their entries, in order.
+
+    One insert for the entries and one hold per client that replied (for its newest reply).
+    Not idempotent, like ``reply_record``.
+    """
+    activities = Activity.objects.bulk_create(
+        [
+            Activity(
+                owner_id=reply.client.owner_id,
+                client=reply.client,
+                kind=Activity.Kind.AUTO_REPLY if reply.is_automatic else Activity.Kind.REPLY,
+                summary=((reply.text or reply.subject) if reply.is_automatic else reply.subject)[
+                    :300
+                ],
+                detail=reply.subject if reply.is_automatic else reply.text,
+                occurred_at=reply.occurred_at,
+                project=reply.project,
+            )
+            for reply in replies
+        ]
     )
-    messages_hold_for_reply(reply=activity, owner=client.owner)
-    return activity
+    newest: dict[int, Activity] = {}
+    for reply, activity in zip(replies, activities, strict=True):
+        known = newest.get(reply.client.pk)
+        if not reply.is_automatic and (known is None or activity.occurred_at >= known.occurred_at):
+            newest[reply.client.pk] = activity
+    # Only clients with something waiting need an UPDATE (and the owner's language for it).
+    waiting = set(
+        Message.objects.filter(
+            client_id__in=list(newest), kind__in=AUTOMATIC_KINDS, status__in=WAITING
+        )
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
+    owners: dict[int, Any] = {}
+    for client_id in waiting:
+        activity = newest[client_id]
+        if activity.owner_id not in owners:
+            owners[activity.owner_id] = (
+                get_user_model().objects.select_related("profile").get(pk=activity.owner_id)
+            )
+        messages_hold_for_reply(reply=activity, owner=owners[activity.owner_id])
+    return activities
 
 
 def messages_hold_for_reply(*, reply: Activity, owner: Any) -> int:

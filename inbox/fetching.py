@@ -42,7 +42,13 @@ from .crypto import PasswordUnreadable, password_decrypt
 from .imap import Account, ImapProblem
 from .models import InboundMail, Mailbox
 from .parsing import message_ids
-from .services import Delivery, mail_record, mail_record_unreadable, mailbox_record_cursor
+from .services import (
+    Delivery,
+    mail_record,
+    mail_record_unreadable,
+    mailbox_record_cursor,
+    mails_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -262,37 +268,55 @@ def _record(
     *,
     headers_only: bool,
 ) -> None:
+    """Record one FETCH batch and move the cursor past it, in one transaction.
+
+    Should the batch fail (a mail the parser or the database refuses), it is rolled back and
+    recorded again mail by mail, each with its own cursor move, so that one bad mail neither
+    blocks the others nor is lost.
+    """
     raws = imap.fetch_raw(opened, chunk, headers_only=headers_only)
-    for uid in chunk:
-        raw = raws.get(uid)
-        created = False
+    deliveries = {
+        uid: Delivery(
+            raw=raws[uid],
+            uid=uid,
+            uidvalidity=opened.uidvalidity,
+            received_at=envelopes[uid].received_at,
+            size=envelopes[uid].size,
+            headers_only=headers_only,
+        )
+        for uid in chunk
+        if uid in raws
+    }
+    try:
         with transaction.atomic():
-            if raw is not None:
-                envelope = envelopes[uid]
-                created = _record_one(
-                    mailbox,
-                    Delivery(
-                        raw=raw,
-                        uid=uid,
-                        uidvalidity=opened.uidvalidity,
-                        received_at=envelope.received_at,
-                        size=envelope.size,
-                        headers_only=headers_only,
-                    ),
-                )
-            if not mailbox_record_cursor(
-                mailbox=mailbox,
-                token=token,
-                uidvalidity=opened.uidvalidity,
-                last_uid=uid,
-                read=1 if raw is not None else 0,
-            ):
-                raise LostClaim()
-        if raw is not None:
-            if created:
-                result.recorded += 1
-            else:
-                result.duplicates += 1
+            recorded = mails_record(mailbox=mailbox, deliveries=list(deliveries.values()))
+            _move_cursor(mailbox, token, opened, chunk[-1], read=len(deliveries))
+    except LostClaim:
+        raise
+    except Exception:
+        logger.exception("Recording a batch of mailbox %s failed; one by one now", mailbox.pk)
+    else:
+        created = sum(1 for _mail, is_new in recorded if is_new)
+        result.recorded += created
+        result.duplicates += len(recorded) - created
+        return
+    for uid in chunk:
+        delivery = deliveries.get(uid)
+        with transaction.atomic():
+            created = _record_one(mailbox, delivery) if delivery is not None else None
+            _move_cursor(mailbox, token, opened, uid, read=0 if delivery is None else 1)
+        if created is not None:
+            result.recorded += int(created)
+            result.duplicates += int(not created)
+
+
+def _move_cursor(
+    mailbox: Mailbox, token: str, opened: imap.Session, uid: int, *, read: int
+) -> None:
+    if not mailbox_record_cursor(
+        mailbox=mailbox, token=token, uidvalidity=opened.uidvalidity, last_uid=uid, read=read
+    ):
+        raise LostClaim()
 
 
 def _record_one(mailbox: Mailbox, delivery: Delivery) -> bool:

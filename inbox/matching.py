@@ -60,43 +60,6 @@ class Match:
     answers: Message | None = None
 
 
-def match_by_thread(*, owner_id: int, parsed: ParsedMail) -> Match:
-    """Return the client of the outbox message this mail answers, if it names one."""
-    # In-Reply-To first, then References from the newest (last) backwards.
-    wanted = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))
-    if not wanted:
-        return Match()
-    candidates = {
-        message.message_id: message
-        for message in Message.objects.filter(
-            owner_id=owner_id, message_id__in=[f"<{message_id}>" for message_id in wanted]
-        ).select_related("client")
-    }
-    for message_id in wanted:
-        message = candidates.get(f"<{message_id}>")
-        if message is not None:
-            return Match(client=message.client, by=InboundMail.MatchedBy.THREAD, answers=message)
-    return Match()
-
-
-def clients_with_address(*, owner_id: int, address: str) -> list[Client]:
-    """Return the owner's clients whose own or a contact's address is ``address`` (any case)."""
-    address = address.strip().lower()
-    if not address:
-        return []
-    direct = Client.objects.annotate(email_lower=Lower("email")).filter(
-        owner_id=owner_id, email_lower=address
-    )
-    via_contact = Contact.objects.annotate(email_lower=Lower("email")).filter(
-        client__owner_id=owner_id, email_lower=address
-    )
-    return list(
-        Client.objects.filter(pk__in=direct.values("pk"))
-        .union(Client.objects.filter(pk__in=via_contact.values("client_id")))
-        .order_by("name")
-    )
-
-
 def suggestions_for(*, owner_id: int, mails: list[InboundMail]) -> dict[int, list[Client]]:
     """Return, per mail, the clients it may be from: same address, else same company domain.
 
@@ -141,14 +104,65 @@ def suggestions_for(*, owner_id: int, mails: list[InboundMail]) -> dict[int, lis
     return result
 
 
+def mails_match(*, owner_id: int, mails: list[ParsedMail], own_addresses: set[str]) -> list[Match]:
+    """Return the match of each mail (three queries for a whole batch)."""
+    wanted = {
+        message_id for parsed in mails for message_id in [*parsed.in_reply_to, *parsed.references]
+    }
+    sent = {}
+    if wanted:
+        sent = {
+            message.message_id: message
+            for message in Message.objects.filter(
+                owner_id=owner_id, message_id__in=[f"<{message_id}>" for message_id in wanted]
+            ).select_related("client")
+        }
+    matches: list[Match | None] = []
+    for parsed in mails:
+        found = None
+        for message_id in dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]):
+            message = sent.get(f"<{message_id}>")
+            if message is not None:
+                found = Match(
+                    client=message.client, by=InboundMail.MatchedBy.THREAD, answers=message
+                )
+                break
+        matches.append(found)
+    addresses = {
+        parsed.from_address
+        for parsed, match in zip(mails, matches, strict=True)
+        if match is None and parsed.from_address and parsed.from_address not in own_addresses
+    }
+    by_address: dict[str, dict[int, Client]] = {}
+    if addresses:
+        for client in Client.objects.annotate(email_lower=Lower("email")).filter(
+            owner_id=owner_id, email_lower__in=addresses
+        ):
+            by_address.setdefault(client.email_lower, {})[client.pk] = client
+        for contact in (
+            Contact.objects.annotate(email_lower=Lower("email"))
+            .filter(client__owner_id=owner_id, email_lower__in=addresses)
+            .select_related("client")
+        ):
+            by_address.setdefault(contact.email_lower, {})[contact.client_id] = contact.client
+    result = []
+    for parsed, match in zip(mails, matches, strict=True):
+        if match is None:
+            clients = (
+                by_address.get(parsed.from_address, {})
+                if parsed.from_address not in own_addresses
+                else {}
+            )
+            # An address of several clients matches none: the mail waits to be sorted.
+            match = (
+                Match(client=next(iter(clients.values())), by=InboundMail.MatchedBy.SENDER)
+                if len(clients) == 1
+                else Match()
+            )
+        result.append(match)
+    return result
+
+
 def mail_match(*, owner_id: int, parsed: ParsedMail, own_addresses: set[str]) -> Match:
-    """Return the client ``parsed`` is from, or suggestions for sorting it by hand."""
-    match = match_by_thread(owner_id=owner_id, parsed=parsed)
-    if match.client is not None:
-        return match
-    if parsed.from_address in own_addresses:
-        return Match()  # the freelancer's own mail (a copy to self) is nobody's reply
-    clients = clients_with_address(owner_id=owner_id, address=parsed.from_address)
-    if len(clients) == 1:
-        return Match(client=clients[0], by=InboundMail.MatchedBy.SENDER)
-    return Match()
+    """Return the client ``parsed`` is from (or an empty match)."""
+    return mails_match(owner_id=owner_id, mails=[parsed], own_addresses=own_addresses)[0]

@@ -25,7 +25,7 @@ from communications import replies
 
 from .crypto import password_encrypt
 from .imap import Account, ImapProblem, session
-from .matching import Match, mail_match
+from .matching import Match, mails_match
 from .models import Blob, InboundMail, MailAttachment, Mailbox
 from .parsing import ParsedMail, auto_reply_line, mail_parse, reply_text
 
@@ -79,87 +79,205 @@ class Delivery:
 def mail_record(*, mailbox: Mailbox, delivery: Delivery) -> tuple[InboundMail, bool]:
     """Record one received mail and apply it (timeline, held messages); return (mail, created).
 
+    See ``mails_record``; safe to run twice.
+    """
+    return mails_record(mailbox=mailbox, deliveries=[delivery])[0]
+
+
+def blobs_store(*, owner_id: int, contents: list[bytes]) -> dict[str, Blob]:
+    """Store each distinct content once; return the stored files by SHA-256. Safe to run twice.
+
+    Two queries for a whole batch: the unique (owner, sha256) constraint turns a concurrent
+    insert of the same file into a skipped row, read back with the rest.
+    """
+    by_hash = {hashlib.sha256(content).hexdigest(): content for content in contents}
+    if not by_hash:
+        return {}
+    stored = {
+        blob.sha256: blob
+        for blob in Blob.objects.filter(owner_id=owner_id, sha256__in=list(by_hash)).only(
+            "pk", "sha256"
+        )
+    }
+    missing = [digest for digest in by_hash if digest not in stored]
+    if missing:
+        Blob.objects.bulk_create(
+            [
+                Blob(
+                    owner_id=owner_id,
+                    sha256=digest,
+                    size=len(by_hash[digest]),
+                    content=by_hash[digest],
+                )
+                for digest in missing
+            ],
+            ignore_conflicts=True,
+        )
+        stored.update(
+            {
+                blob.sha256: blob
+                for blob in Blob.objects.filter(owner_id=owner_id, sha256__in=missing).only(
+                    "pk", "sha256"
+                )
+            }
+        )
+    return stored
+
+
+def mails_record(*, mailbox: Mailbox, deliveries: list[Delivery]) -> list[tuple[InboundMail, bool]]:
+    """Record received mails and apply them; return (mail, created) for each, in order.
+
     Safe to run twice: a mail already recorded for this mailbox (same Message-ID and the same
     sender, date and subject) is returned as it is. Two different mails that share a
     Message-ID (a broken sender) are both kept, the second under the ID plus its fingerprint.
-    Everything is one transaction: the mail, its files, the timeline entry and the holds.
+    One transaction and a fixed number of queries for the whole batch: the mails, their files
+    (stored once by content hash), the timeline entries and the messages they hold.
     """
-    parsed = mail_parse(
-        delivery.raw, attachment_limit=attachment_limit(), headers_only=delivery.headers_only
-    )
-    if delivery.headers_only:
-        parsed.notes.append({"code": "headers_only", "size": delivery.size})
-    key = message_key(parsed, delivery.raw)
-    fingerprint = parsed.fingerprint
+    limit = attachment_limit()
+    parsed = [
+        mail_parse(delivery.raw, attachment_limit=limit, headers_only=delivery.headers_only)
+        for delivery in deliveries
+    ]
+    for delivery, mail in zip(deliveries, parsed, strict=True):
+        if delivery.headers_only:
+            mail.notes.append({"code": "headers_only", "size": delivery.size})
+    keys = [message_key(mail, d.raw) for mail, d in zip(parsed, deliveries, strict=True)]
+    prints = [mail.fingerprint for mail in parsed]
+    results: dict[int, tuple[InboundMail, bool]] = {}
     with transaction.atomic():
-        existing = (
-            InboundMail.objects.filter(
-                mailbox=mailbox, message_key__in=[key, f"{key}#{fingerprint}"]
+        candidates = {*keys, *(f"{k}#{f}"[:300] for k, f in zip(keys, prints, strict=True))}
+        known: dict[str, InboundMail] = {
+            mail.message_key: mail
+            for mail in InboundMail.objects.filter(
+                mailbox=mailbox, message_key__in=candidates
+            ).only("pk", "message_key", "fingerprint", "status", "client_id")
+        }
+        fresh: dict[str, int] = {}  # key -> index of the first copy in this batch
+        copies: dict[int, int] = {}  # index -> index of the first copy (the same mail twice)
+        for index, (key, fingerprint) in enumerate(zip(keys, prints, strict=True)):
+            alternative = f"{key}#{fingerprint}"[:300]
+            same, other = known.get(key), known.get(alternative)
+            if same is not None and same.fingerprint == fingerprint:
+                results[index] = (same, False)
+            elif other is not None:
+                results[index] = (other, False)
+            elif key in fresh:
+                first = fresh[key]
+                if prints[first] == fingerprint:
+                    copies[index] = first
+                elif alternative in fresh:
+                    copies[index] = fresh[alternative]
+                else:
+                    keys[index] = alternative
+                    fresh[alternative] = index
+            else:
+                if same is not None:  # a different mail under the same Message-ID
+                    keys[index] = alternative
+                fresh[keys[index]] = index
+        order = sorted(fresh.values())
+        recorded = _record_fresh(mailbox, [(deliveries[i], parsed[i], keys[i]) for i in order])
+        results.update({index: (mail, True) for index, mail in zip(order, recorded, strict=True)})
+    for index, first in copies.items():
+        results[index] = (results[first][0], False)
+    return [results[index] for index in range(len(deliveries))]
+
+
+def _record_fresh(
+    mailbox: Mailbox, items: list[tuple[Delivery, ParsedMail, str]]
+) -> list[InboundMail]:
+    if not items:
+        return []
+    owner_id = mailbox.owner_id
+    blobs = blobs_store(
+        owner_id=owner_id,
+        contents=[delivery.raw for delivery, _parsed, _key in items]
+        + [
+            attachment.content
+            for _delivery, parsed, _key in items
+            for attachment in parsed.attachments
+            if attachment.content is not None
+        ],
+    )
+    matches = mails_match(
+        owner_id=owner_id,
+        mails=[parsed for _delivery, parsed, _key in items],
+        own_addresses=_own_addresses(mailbox),
+    )
+    now = timezone.now()
+    mails = []
+    for (delivery, parsed, key), match in zip(items, matches, strict=True):
+        mails.append(
+            InboundMail(
+                owner_id=owner_id,
+                mailbox=mailbox,
+                message_key=key,
+                fingerprint=parsed.fingerprint,
+                uidvalidity=delivery.uidvalidity,
+                uid=delivery.uid,
+                message_id=parsed.message_id[:300],
+                in_reply_to=" ".join(parsed.in_reply_to),
+                references=" ".join(parsed.references),
+                from_address=parsed.from_address,
+                from_name=parsed.from_name,
+                to_addresses=", ".join(parsed.to),
+                recipient_count=parsed.recipient_count,
+                subject=parsed.subject,
+                sent_at=parsed.sent_at,
+                received_at=delivery.received_at or now,
+                text=parsed.text,
+                reply_text=reply_text(parsed.text) if not parsed.automatic else "",
+                html=parsed.html,
+                automatic=parsed.automatic,
+                status=InboundMail.Status.MATCHED if match.client else InboundMail.Status.TO_SORT,
+                matched_by=match.by,
+                client=match.client,
+                answers=match.answers,
+                raw=blobs[hashlib.sha256(delivery.raw).hexdigest()],
+                raw_size=delivery.size or len(delivery.raw),
+                headers_only=delivery.headers_only,
+                notes=parsed.notes,
             )
-            .only("pk", "message_key", "fingerprint")
-            .order_by("pk")
         )
-        for mail in existing:
-            if mail.fingerprint == fingerprint or mail.message_key == f"{key}#{fingerprint}":
-                return mail, False
-        if existing:
-            key = f"{key}#{fingerprint}"[:300]
-        raw = blob_store(owner_id=mailbox.owner_id, content=delivery.raw)
-        received_at = delivery.received_at or timezone.now()
-        mail = InboundMail(
-            owner_id=mailbox.owner_id,
-            mailbox=mailbox,
-            message_key=key,
-            fingerprint=fingerprint,
-            uidvalidity=delivery.uidvalidity,
-            uid=delivery.uid,
-            message_id=parsed.message_id[:300],
-            in_reply_to=" ".join(parsed.in_reply_to),
-            references=" ".join(parsed.references),
-            from_address=parsed.from_address,
-            from_name=parsed.from_name,
-            to_addresses=", ".join(parsed.to),
-            recipient_count=parsed.recipient_count,
-            subject=parsed.subject,
-            sent_at=parsed.sent_at,
-            received_at=received_at,
-            text=parsed.text,
-            reply_text=reply_text(parsed.text) if not parsed.automatic else "",
-            html=parsed.html,
-            automatic=parsed.automatic,
-            status=InboundMail.Status.TO_SORT,
-            raw=raw,
-            raw_size=delivery.size or len(delivery.raw),
-            headers_only=delivery.headers_only,
-            notes=parsed.notes,
-        )
-        try:
-            with transaction.atomic():
-                mail.save()
-        except IntegrityError:  # the same mail, recorded by an overlapping run just now
-            return InboundMail.objects.get(mailbox=mailbox, message_key=key), False
-        MailAttachment.objects.bulk_create(
-            [
-                MailAttachment(
-                    mail=mail,
-                    filename=attachment.filename or "attachment",
-                    content_type=attachment.content_type,
-                    size=attachment.size,
-                    blob=(
-                        blob_store(owner_id=mailbox.owner_id, content=attachment.content)
-                        if attachment.content is not None
-                        else None
-                    ),
-                )
-                for attachment in parsed.attachments
-            ]
-        )
-        match = mail_match(
-            owner_id=mailbox.owner_id, parsed=parsed, own_addresses=_own_addresses(mailbox)
-        )
-        if match.client is not None:
-            _apply(mail, match)
-    return mail, True
+    matched = [(mail, match) for mail, match in zip(mails, matches, strict=True) if match.client]
+    activities = replies.replies_record(
+        replies=[
+            replies.Reply(
+                client=match.client,
+                occurred_at=mail.received_at,
+                subject=mail.subject,
+                text=_timeline_text(mail),
+                is_automatic=mail.is_automatic,
+                project=match.answers.project if match.answers is not None else None,
+            )
+            for mail, match in matched
+            if match.client is not None
+        ]
+    )
+    for (mail, _match), activity in zip(matched, activities, strict=True):
+        mail.activity = activity
+    InboundMail.objects.bulk_create(mails)
+    MailAttachment.objects.bulk_create(
+        [
+            MailAttachment(
+                mail=mail,
+                filename=attachment.filename or "attachment",
+                content_type=attachment.content_type,
+                size=attachment.size,
+                blob=(
+                    blobs[hashlib.sha256(attachment.content).hexdigest()]
+                    if attachment.content is not None
+                    else None
+                ),
+            )
+            for mail, (_delivery, parsed, _key) in zip(mails, items, strict=True)
+            for attachment in parsed.attachments
+        ]
+    )
+    return mails
+
+
+def _timeline_text(mail: InboundMail) -> str:
+    return auto_reply_line(mail.text) if mail.is_automatic else (mail.reply_text or mail.text)
 
 
 def mail_record_unreadable(*, mailbox: Mailbox, delivery: Delivery) -> tuple[InboundMail, bool]:
@@ -199,7 +317,7 @@ def _apply(mail: InboundMail, match: Match) -> None:
     client = match.client
     if client is None:
         raise ValueError("A match without a client puts nothing on a timeline.")
-    text = auto_reply_line(mail.text) if mail.is_automatic else (mail.reply_text or mail.text)
+    text = _timeline_text(mail)
     activity = replies.reply_record(
         client=client,
         occurred_at=mail.received_at,

@@ -130,7 +130,7 @@ def test_a_run_that_lost_its_claim_stops_without_moving_the_cursor(
     mailbox = mailbox_of(alice)
     for number in range(3):
         dovecot.deliver("alice", mime(subject=f"Mail {number}"))
-    original = services.mail_record
+    original = services.mails_record
 
     def stall_then_lose_the_claim(**kwargs: Any) -> Any:
         result = original(**kwargs)
@@ -138,7 +138,7 @@ def test_a_run_that_lost_its_claim_stops_without_moving_the_cursor(
         Mailbox.objects.filter(pk=mailbox.pk).update(fetch_token="another-run")
         return result
 
-    monkeypatch.setattr(fetching, "mail_record", stall_then_lose_the_claim)
+    monkeypatch.setattr(fetching, "mails_record", stall_then_lose_the_claim)
     result = fetch(mailbox)
     assert result.more is True
     assert InboundMail.objects.count() == 0  # rolled back with its cursor move
@@ -359,3 +359,29 @@ def test_an_unreadable_password_is_reported(alice: Any, dovecot: Any, mailbox_of
     mailbox = mailbox_of(alice)
     Mailbox.objects.filter(pk=mailbox.pk).update(password_token="not-a-fernet-token")
     assert fetch(mailbox).problem == Mailbox.Problem.PASSWORD
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_is_recorded_mail_by_mail_and_a_bad_mail_is_kept_whole(
+    alice: Any, dovecot: Any, mailbox_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox = mailbox_of(alice)
+    for number in range(3):
+        dovecot.deliver("alice", mime(subject=f"Mail {number}"))
+    original = services.mails_record
+
+    def refuse_batches_and_mail_1(*, mailbox: Mailbox, deliveries: list[Any]) -> Any:
+        # An injected fault: the database refuses any batch, and "Mail 1" on its own.
+        if len(deliveries) > 1 or b"Subject: Mail 1" in deliveries[0].raw:
+            raise ValueError("refused")
+        return original(mailbox=mailbox, deliveries=deliveries)
+
+    monkeypatch.setattr(fetching, "mails_record", refuse_batches_and_mail_1)
+    monkeypatch.setattr(fetching, "mail_record", lambda **kw: refuse_batches_and_mail_1(
+        mailbox=kw["mailbox"], deliveries=[kw["delivery"]])[0])  # fmt: skip
+    result = fetch(mailbox)
+    assert (result.recorded, result.problem, mailbox.last_uid) == (3, "", 3)
+    kept = InboundMail.objects.get(notes=[{"code": "unreadable"}])
+    assert b"Subject: Mail 1" in bytes(kept.raw.content)
+    assert kept.status == InboundMail.Status.TO_SORT
+    assert InboundMail.objects.filter(subject__startswith="Mail ").count() == 2
