@@ -149,10 +149,11 @@ def seed(context: DemoContext) -> None:
             ),
             hours_ago=20,
         )
-    company = next(
-        (c for c in Client.objects.filter(owner=user, email__contains="@").order_by("pk")[1:]),
-        None,
-    )
+    # A colleague at a client's company (its own domain): offered to that client for sorting.
+    domains: dict[str, list[Client]] = {}
+    for candidate in Client.objects.filter(owner=user, email__contains="@").order_by("pk"):
+        domains.setdefault(candidate.email.rpartition("@")[2].lower(), []).append(candidate)
+    company = next((found[0] for found in domains.values() if len(found) == 1), None)
     unknown = [
         _mail(
             sender="Jana Kurz <jana@kurz-architektur.example>",
@@ -175,6 +176,14 @@ def seed(context: DemoContext) -> None:
             text="Hallo Mara,\n\nAnna hat mir deine Arbeit empfohlen. Hast du im März Zeit für "
             "ein kleines Logo-Projekt?\n\nTom",
             sent_at=now - datetime.timedelta(days=1, hours=2),
+        ),
+        _mail(
+            sender="Verein Kulturhaus Nord <vorstand@kulturhaus-nord.example>",
+            to=own,
+            subject="Flyer für das Sommerfest?",
+            text="Liebe Frau Lindner,\n\nwir suchen jemanden für Flyer und Plakate zu unserem "
+            "Sommerfest im Juni. Was würde das ungefähr kosten?\n\nHerzliche Grüße\nIlse Brand",
+            sent_at=now - datetime.timedelta(days=1, hours=8),
         ),
     ]
     if company is not None:

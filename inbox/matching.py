@@ -99,7 +99,9 @@ def suggestions_for(*, owner_id: int, mails: list[InboundMail]) -> dict[int, lis
         exact = by_address.get(address, set())
         chosen = [client for client in clients if client.pk in exact]
         if not chosen and domain not in PUBLIC_DOMAINS:
-            chosen = [c for c in clients if c.email.lower().endswith(f"@{domain}")]
+            same_domain = [c for c in clients if c.email.lower().endswith(f"@{domain}")]
+            # A domain several clients share is a provider's, not a company's: no guess.
+            chosen = same_domain if len(same_domain) == 1 else []
         result[mail.pk] = chosen[:3]
     return result
 
