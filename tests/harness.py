@@ -600,6 +600,7 @@ class DovecotServer:
     process: subprocess.Popen | None = None
     passwords: dict[str, str] = field(default_factory=dict)
     _delivered: int = 0
+    tls_port: int = field(default_factory=free_port)
 
     @classmethod
     def create(cls) -> DovecotServer:
@@ -628,8 +629,54 @@ class DovecotServer:
         (root / "state").mkdir()
         (root / "mail").mkdir()
         server._own(root / "mail")
+        server.write_certificate()
         server.write_config()
         return server
+
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate (for 127.0.0.1): the CA file a client trusts."""
+        return self.root / "cert.pem"
+
+    def write_certificate(self) -> None:
+        import datetime as dt
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        now = dt.datetime.now(dt.UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        self.certificate.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key_path = self.root / "key.pem"
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_path.chmod(0o600)
 
     def _own(self, path: Path) -> None:
         if os.geteuid() == 0:
@@ -648,7 +695,9 @@ log_path = {self.root}/dovecot.log
 info_log_path = {self.root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{self.certificate}
+ssl_key = <{self.root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {self.user_name}
@@ -671,7 +720,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
+    ssl = yes
   }}
   chroot =
 }}
@@ -762,7 +813,11 @@ service stats {{
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(lambda: port_open(self.port), timeout=30, what="dovecot to listen")
+        wait_for(
+            lambda: port_open(self.port) and port_open(self.tls_port),
+            timeout=30,
+            what="dovecot to listen",
+        )
 
     def stop(self) -> None:
         if self.process is not None:

@@ -385,3 +385,24 @@ def test_a_batch_that_fails_is_recorded_mail_by_mail_and_a_bad_mail_is_kept_whol
     assert b"Subject: Mail 1" in bytes(kept.raw.content)
     assert kept.status == InboundMail.Status.TO_SORT
     assert InboundMail.objects.filter(subject__startswith="Mail ").count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_it_fetches_over_tls_and_starttls_and_refuses_an_untrusted_certificate(
+    alice: Any, dovecot: Any, settings: Any, security: str
+) -> None:
+    dovecot.add_user("alice", "imap-secret")
+    dovecot.deliver("alice", mime(subject="Verschlüsselt"))
+    mailbox = services.mailbox_save(
+        owner=alice,
+        data={"host": "127.0.0.1", "security": security, "username": "alice",
+              "port": dovecot.tls_port if security == "tls" else dovecot.port,
+              "folder": "INBOX", "is_active": True},
+        password="imap-secret",
+    )  # fmt: skip
+    settings.INBOX_TLS_CA_FILE = ""
+    assert fetch(mailbox).problem == Mailbox.Problem.TLS  # self-signed: not trusted
+    settings.INBOX_TLS_CA_FILE = str(dovecot.certificate)
+    assert fetch(mailbox).recorded == 1
+    assert InboundMail.objects.get().subject == "Verschlüsselt"
