@@ -34,9 +34,9 @@ from django.utils import timezone  # noqa: E402
 
 from clients import demo  # noqa: E402
 from clients.models import Client, Note  # noqa: E402
-from communications.models import Activity  # noqa: E402
 from crm.demo import DemoContext  # noqa: E402
 from crm.models import Profile, User  # noqa: E402
+from timeline.models import Activity  # noqa: E402
 
 RUNS = 30
 CLIENTS = 2000

@@ -34,7 +34,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.utils import timezone  # noqa: E402
 
 from clients.models import Client  # noqa: E402
-from communications.models import Activity, Message  # noqa: E402
+from communications.models import Message  # noqa: E402
 from crm import freshness  # noqa: E402
 from crm.models import Profile, User  # noqa: E402
 from projects.models import (  # noqa: E402
@@ -46,6 +46,7 @@ from projects.models import (  # noqa: E402
     Project,
     RevisionRound,
 )
+from timeline.models import Activity  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2000"))
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "10000"))
@@ -306,7 +307,7 @@ def main() -> int:
         f"| {size / 1024:.0f} KiB |\n\n"
         f"Load average during the run: {load:.1f} on {os.cpu_count()} cores.\n\n"
         f"Target: under 150 ms server time ({verdict} at p95). The query count is the same for "
-        "any data size (asserted in crm/tests/test_dashboard.py).\n"
+        "any data size (asserted in dashboard/tests/test_dashboard.py).\n"
     )
     print(section)
     RESULT.parent.mkdir(parents=True, exist_ok=True)

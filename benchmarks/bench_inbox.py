@@ -35,13 +35,14 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from clients.models import Client  # noqa: E402
-from communications.models import Activity, Message  # noqa: E402
+from communications.models import Message  # noqa: E402
 from crm.models import Profile, User  # noqa: E402
 from inbox import demo as inbox_demo  # noqa: E402
 from inbox.fetching import mailbox_fetch  # noqa: E402
 from inbox.models import InboundMail, Mailbox  # noqa: E402
 from inbox.services import mailbox_save  # noqa: E402
 from tests.harness import DovecotServer  # noqa: E402
+from timeline.models import Activity  # noqa: E402
 
 MAILS = 1000
 CLIENTS = 200

@@ -259,7 +259,3 @@ class Note(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.body[:40]}"
-
-    @property
-    def is_prominent(self) -> bool:
-        return self.is_pinned or self.kind == self.Kind.NO_GO

@@ -2,7 +2,7 @@
 
 Views, the CSV import, the demo data and other apps call these functions; every write that
 concerns a client goes to the audit log (``crm.audit``) and, for notes and status changes, to the
-client's timeline (``communications.services.activity_record``).
+client's timeline (``timeline.services.activity_record``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.audit import audit_changes, audit_record, audit_snapshot
 from crm.models import AuditEntry
+from timeline.services import activity_record
 
 from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
 
@@ -160,8 +161,7 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
     Records a status change on the timeline. Safe to run twice with the same data (the second
     run changes nothing and audits nothing).
     """
-    from communications import services as comms
-    from communications.models import Activity
+    from timeline.models import Activity
 
     is_new = form.instance.pk is None
     before = {} if is_new else audit_snapshot(Client.objects.get(pk=form.instance.pk))
@@ -192,7 +192,7 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
             )
         if not is_new and "status" in changes:
             old, new = changes["status"]
-            comms.activity_record(
+            activity_record(
                 client=client,
                 kind=Activity.Kind.STATUS,
                 summary=f"{Client.Status(old).label} → {Client.Status(new).label}",
@@ -200,47 +200,41 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
     return client
 
 
+def _archived_at_set(
+    *, user: Any, client: Client, archived_at: datetime.datetime | None, action: str
+) -> Client:
+    """Archive (a time) or bring back (``None``) the client with its audit entry; a client
+    already in that state is left alone."""
+    if (client.archived_at is None) == (archived_at is None):
+        return client
+    change = [when.isoformat() if when else None for when in (client.archived_at, archived_at)]
+    with transaction.atomic():
+        client.archived_at = archived_at
+        client.save(update_fields=["archived_at", "updated_at"])
+        audit_record(
+            owner=user, actor=user, action=action, obj=client, changes={"archived_at": change}
+        )
+    return client
+
+
 def client_archive(*, user: Any, client: Client) -> Client:
     """Archive the client (hidden from lists, kept with its history). Safe to run twice."""
-    if client.archived_at is None:
-        with transaction.atomic():
-            client.archived_at = timezone.now()
-            client.save(update_fields=["archived_at", "updated_at"])
-            audit_record(
-                owner=user,
-                actor=user,
-                action=AuditEntry.Action.ARCHIVE,
-                obj=client,
-                changes={"archived_at": [None, client.archived_at.isoformat()]},
-            )
-    return client
+    return _archived_at_set(
+        user=user, client=client, archived_at=timezone.now(), action=AuditEntry.Action.ARCHIVE
+    )
 
 
 def client_unarchive(*, user: Any, client: Client) -> Client:
     """Bring an archived client back into the lists. Safe to run twice."""
-    if client.archived_at is not None:
-        with transaction.atomic():
-            old = client.archived_at
-            client.archived_at = None
-            client.save(update_fields=["archived_at", "updated_at"])
-            audit_record(
-                owner=user,
-                actor=user,
-                action=AuditEntry.Action.UPDATE,
-                obj=client,
-                changes={"archived_at": [old.isoformat(), None]},
-            )
-    return client
+    return _archived_at_set(
+        user=user, client=client, archived_at=None, action=AuditEntry.Action.UPDATE
+    )
 
 
 def client_is_deletable(*, client: Client) -> bool:
     """Return whether the client has no projects and no invoices (both protect it)."""
-    from projects.models import Invoice, Project
-
-    return not (
-        Project.objects.filter(client=client).exists()
-        or Invoice.objects.filter(client=client).exists()
-    )
+    # The reverse relations of the apps above (projects) protect the client; no import needed.
+    return not (client.projects.exists() or client.invoices.exists())
 
 
 def client_delete(*, user: Any, client: Client) -> None:
@@ -325,13 +319,11 @@ def relationship_suggest(
 
 
 def relationship_suggest_for(*, client: Client) -> RelationshipHint:
-    """Suggest the relationship of a saved client from its projects (one query); read-only."""
-    from projects.models import Project
-
+    """Suggest the relationship of a saved client from its projects (one query, none when
+    they are prefetched); read-only."""
     if client.pk is None:
         return relationship_suggest(projects=[])
-    projects = Project.objects.filter(client=client).only("status", "start_on", "created_at")
-    return relationship_suggest(projects=projects)
+    return relationship_suggest(projects=client.projects.all())
 
 
 # --- Notes ---------------------------------------------------------------------------------
@@ -358,8 +350,7 @@ def note_create(
     is_pinned: bool = False,
 ) -> Note:
     """Add a note to the client and its timeline entry. Not idempotent (one note per call)."""
-    from communications import services as comms
-    from communications.models import Activity
+    from timeline.models import Activity
 
     with transaction.atomic():
         note = Note(
@@ -371,7 +362,7 @@ def note_create(
         )
         note.full_clean()
         note.save()
-        comms.activity_record(
+        activity_record(
             client=client,
             kind=Activity.Kind.NOTE,
             summary=_note_summary(note),
@@ -385,7 +376,7 @@ def note_update(
     *, note: Note, kind: str, body: str, noted_on: datetime.date, is_pinned: bool
 ) -> Note:
     """Change a note and keep its timeline entry in step. Safe to run twice."""
-    from communications.models import Activity
+    from timeline.models import Activity
 
     with transaction.atomic():
         note.kind, note.body, note.noted_on, note.is_pinned = kind, body, noted_on, is_pinned

@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Prefetch, QuerySet, When
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,9 +19,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communications.models import Activity
+from timeline.models import Activity
 
-from . import csv_io, services
+from . import csv_io, hooks, services
 from .access import access_client, access_note
 from .forms import (
     ClientFilterForm,
@@ -245,14 +245,6 @@ def client_vcard(request: HttpRequest, client_id: int) -> HttpResponse:
 # --- The client page -----------------------------------------------------------------------
 
 
-def _url_or_none(name: str, pk: int) -> str | None:
-    # Project and invoice pages are another app's; link them only once their URLs exist.
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
-
-
 def _timeline(client: Client, request: HttpRequest) -> dict[str, Any]:
     kind = request.GET.get("kind", "")
     if kind not in Activity.Kind.values:
@@ -285,33 +277,19 @@ def _notes_context(
 @login_required
 @require_GET
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
-    """Show one client: tone, contacts, what must never happen, projects, money, timeline."""
-    from projects.models import Invoice, Offer, Project
-
+    """Show one client: tone, contacts, what must never happen, timeline, and the sections the
+    apps above add (projects, offers, invoices)."""
+    # Projects are prefetched once for the relationship hint and the projects section alike.
     client = get_object_or_404(
-        Client.objects.owned_by(request.user).prefetch_related("tags", "contacts"), pk=client_id
+        Client.objects.owned_by(request.user).prefetch_related("tags", "contacts", "projects"),
+        pk=client_id,
     )
-    projects = list(Project.objects.filter(client=client).order_by("-created_at"))
-    offers = list(
-        Offer.objects.filter(
-            project__client=client, status__in=[Offer.Status.DRAFT, Offer.Status.SENT]
-        ).select_related("project")
-    )
-    invoices = list(Invoice.objects.filter(client=client).unpaid().order_by("due_on", "pk"))
-    for project in projects:
-        project.url = _url_or_none("projects:detail", project.pk)
-    for offer in offers:
-        offer.url = _url_or_none("projects:offer_detail", offer.pk)
-    for invoice in invoices:
-        invoice.url = _url_or_none("projects:invoice_detail", invoice.pk)
     context = {
         **_notes_context(client, show_all=request.GET.get("notes") == "all"),
         **_timeline(client, request),
         "tone": client.tone,
-        "projects": projects,
-        "offers": offers,
-        "invoices": invoices,
-        "hint": services.relationship_suggest(projects=projects),
+        "sections": hooks.client_sections(client),
+        "hint": services.relationship_suggest_for(client=client),
         "today": timezone.localdate(),
     }
     return render(request, "clients/client_detail.html", context)

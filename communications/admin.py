@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from .models import (
-    Activity,
     ClientCommunication,
     CommunicationSettings,
     Message,
@@ -23,22 +22,6 @@ class MessageAdmin(admin.ModelAdmin):
         "invoice",
         "milestone",
         "offer",
-        "change_request",
-    )
-
-
-@admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
-    list_display = ("summary", "kind", "client", "occurred_at")
-    list_filter = ("kind",)
-    raw_id_fields = (
-        "owner",
-        "client",
-        "project",
-        "note",
-        "message",
-        "offer",
-        "invoice",
         "change_request",
     )
 

@@ -11,11 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.widgets import ClientPicker
+from timeline.models import Activity
 
-from .models import Activity, ClientCommunication, CommunicationSettings, Message, MessageTemplate
+from .models import ClientCommunication, CommunicationSettings, Message, MessageTemplate
 from .sandbox import TemplateProblem, template_check
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+QUIET_HOURS_WIDGETS = {
+    "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+}
 
 
 class MessageFilterForm(forms.Form):
@@ -99,10 +104,7 @@ class CommunicationSettingsForm(forms.ModelForm):
             "keep_in_touch_weeks",
             "reply_pause_days",
         )
-        widgets = {  # noqa: RUF012 (Django's Meta API)
-            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        }
+        widgets = QUIET_HOURS_WIDGETS
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -122,18 +124,9 @@ class CommunicationSettingsForm(forms.ModelForm):
 class ClientCommunicationForm(forms.ModelForm):
     class Meta:
         model = ClientCommunication
-        fields = (
-            "min_gap_days",
-            "quiet_from",
-            "quiet_until",
-            "send_on_weekends",
-            "status_update_mode",
-            "delay_notice_mode",
-            "reminder_mode",
-        )
+        fields = ClientCommunication.OVERRIDE_FIELDS
         widgets = {  # noqa: RUF012 (Django's Meta API)
-            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            **QUIET_HOURS_WIDGETS,
             "send_on_weekends": forms.NullBooleanSelect(),
         }
 

@@ -1,4 +1,4 @@
-"""The outbox of messages to clients, and the activity log behind each client's timeline."""
+"""The outbox of messages to clients, their templates and the rules for sending them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Note
+from clients.models import Client
 from crm.models import OwnedModel, OwnedQuerySet
 from projects.models import ChangeRequest, Invoice, Milestone, Offer, Project
 
@@ -83,7 +83,7 @@ class Message(OwnedModel):
     # The client's reply that held this message (communications/replies.py). Kept after a
     # release: replies up to this one were read, only a newer one holds the message again.
     held_by_reply = models.ForeignKey(
-        "Activity",
+        "timeline.Activity",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -321,12 +321,21 @@ class CommunicationSettings(OwnedModel):
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
 
-    def reminder_offsets(self) -> dict[int, int]:
-        return {1: self.reminder_1_days, 2: self.reminder_2_days, 3: self.reminder_3_days}
-
 
 class ClientCommunication(OwnedModel):
     """Per-client exceptions to the freelancer's communication settings (empty = inherit)."""
+
+    # The settings a client may override, each named as on CommunicationSettings and Rules:
+    # the form edits these and Rules.with_client applies them.
+    OVERRIDE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "min_gap_days",
+        "quiet_from",
+        "quiet_until",
+        "send_on_weekends",
+        "status_update_mode",
+        "delay_notice_mode",
+        "reminder_mode",
+    )
 
     client = models.OneToOneField(
         Client, on_delete=models.CASCADE, related_name="communication_override"
@@ -380,73 +389,3 @@ class MessageTemplate(OwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.language}, {self.form})"
-
-
-class Activity(OwnedModel):
-    """One entry on a client's timeline: a note, a message, an offer, a status change ...
-
-    Services write an entry whenever something happens to a client, so the timeline is one
-    indexed, paginated query however many kinds of things it merges.
-    """
-
-    class Kind(models.TextChoices):
-        NOTE = "note", _("Note")
-        MESSAGE = "message", _("Message")
-        OFFER = "offer", _("Offer")
-        INVOICE = "invoice", _("Invoice")
-        CHANGE_REQUEST = "change_request", _("Change request")
-        STATUS = "status", _("Status change")
-        CALL = "call", _("Call")
-        MEETING = "meeting", _("Meeting")
-        REPLY = "reply", _("Reply")
-        AUTO_REPLY = "auto_reply", _("Auto-reply")
-
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    occurred_at = models.DateTimeField(_("when"))
-    summary = models.CharField(_("summary"), max_length=300)
-    detail = models.TextField(_("detail"), blank=True)
-    project = models.ForeignKey(
-        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    note = models.ForeignKey(
-        Note, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
-    )
-    message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
-    )
-    offer = models.ForeignKey(
-        Offer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    change_request = models.ForeignKey(
-        ChangeRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ("-occurred_at", "-pk")
-        verbose_name = _("activity")
-        verbose_name_plural = _("activities")
-        indexes: ClassVar = [
-            models.Index(fields=["client", "-occurred_at"], name="activity_client_time"),
-            models.Index(fields=["client", "kind", "-occurred_at"], name="activity_client_kind"),
-            # The planners and the dispatcher ask for each client's latest reply.
-            models.Index(
-                fields=["client", "-occurred_at"],
-                name="activity_client_reply",
-                condition=models.Q(kind="reply"),
-            ),
-        ]
-        constraints: ClassVar = [
-            # One timeline entry per outgoing message, even when two planners overlap.
-            models.UniqueConstraint(
-                fields=["message"],
-                condition=models.Q(kind="message"),
-                name="activity_one_per_message",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.summary

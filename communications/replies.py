@@ -37,8 +37,9 @@ from django.utils.translation import gettext
 
 from clients.models import Client
 from projects.models import Invoice
+from timeline.models import Activity
 
-from .models import Activity, CommunicationSettings, Message
+from .models import CommunicationSettings, Message
 from .rules import DEFAULT_TIME_ZONE, Rules, rules_for_owners
 
 # Messages the planners write on their own; anything the freelancer wrote or triggered by hand
@@ -252,44 +253,6 @@ def messages_hold_before_sending(messages: list[Message], *, now: datetime.datet
         if updated:
             held.add(message.pk)
     return held
-
-
-class ReleaseError(ValueError):
-    """The message is no longer held (sent, discarded or released already)."""
-
-
-def message_release(*, message: Message) -> Message:
-    """Send a message held by a reply as planned (next allowed moment). Safe to run twice.
-
-    It keeps ``held_by_reply``: the dispatcher holds it again only for a newer reply.
-    """
-    from .services import NO_EMAIL, dispatch_soon, message_send_time
-
-    now = timezone.now()
-    if not message.client.email:
-        raise ReleaseError(str(NO_EMAIL))
-    earliest = max(now, message.send_after) if message.send_after else now
-    updated = Message.objects.filter(pk=message.pk, status=Message.Status.HELD).update_of_owner(
-        message.owner_id,
-        status=Message.Status.SCHEDULED,
-        send_after=message_send_time(message=message, now=earliest),
-        to=message.client.email,
-        held_reason="",
-        attempts=0,
-        updated_at=now,
-    )
-    if not updated:
-        raise ReleaseError(gettext("This message is no longer held."))
-    message.refresh_from_db()
-    dispatch_soon()
-    return message
-
-
-def message_discard(*, message: Message) -> Message:
-    """Cancel a message held by a reply (it will not be sent). Safe to run twice."""
-    from .services import message_cancel
-
-    return message_cancel(message=message)
 
 
 # --- The dashboard card "Replies to read" ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import replies, services
+from . import services
 from .views import access_message
 
 
@@ -22,7 +23,7 @@ def _answer(request: HttpRequest, message: object, error: str = "") -> HttpRespo
         )
     if error:
         flash.error(request, error)
-    return redirect("crm:dashboard")
+    return redirect(settings.LOGIN_REDIRECT_URL)  # the freelancer's day, where the card is
 
 
 @login_required
@@ -31,8 +32,8 @@ def held_release(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a message held by a reply as planned (its next allowed moment)."""
     message = access_message(request.user, pk)
     try:
-        message = replies.message_release(message=message)
-    except replies.ReleaseError as exc:
+        message = services.message_release(message=message)
+    except services.MessageStateError as exc:
         return _answer(request, message, str(exc))
     if not request.htmx:
         flash.success(request, _("Released: it will go out."))
@@ -45,7 +46,7 @@ def held_discard(request: HttpRequest, pk: int) -> HttpResponse:
     """Discard a message held by a reply (it will not be sent)."""
     message = access_message(request.user, pk)
     try:
-        message = replies.message_discard(message=message)
+        message = services.message_cancel(message=message)
     except services.MessageStateError as exc:
         return _answer(request, message, str(exc))
     if not request.htmx:

@@ -1,13 +1,12 @@
-"""URLs of the crm app itself: dashboard, settings, language switch."""
+"""URLs of the crm app itself: settings, language switch, health check."""
 
 from django.urls import path
 
-from . import dashboard, views
+from . import views
 
 app_name = "crm"
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
     path("settings/", views.profile_edit, name="profile"),
     path("language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .forms import ProfileForm
-from .models import Profile, User
+from .models import Profile, User, new_token
 
 
 def user_sign_up(*, email: str, password: str, display_name: str, language: str) -> User:
@@ -39,4 +41,12 @@ def profile_update(*, form: ProfileForm) -> Profile:
         if previous_logo and previous_logo != profile.logo.name:
             storage = profile.logo.storage
             transaction.on_commit(lambda: storage.delete(previous_logo))
+    return profile
+
+
+def calendar_token_regenerate(*, user: Any) -> Profile:
+    """Give the freelancer a new calendar token; the old feed URL stops working at once."""
+    profile, _created = Profile.objects.get_or_create(user=user)
+    profile.calendar_token = new_token()
+    profile.save(update_fields=["calendar_token", "updated_at"])
     return profile

@@ -45,9 +45,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "crm",
+    "timeline",
     "clients",
     "projects",
     "communications",
+    "portal",
+    "dashboard",
+    "privacy",
     "inbox",
 ]
 
@@ -106,7 +110,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "crm:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling: 10 failures for one account from one IP lock that pair for 30 minutes.

@@ -8,6 +8,7 @@ from django.urls import include, path
 from . import forms, views
 
 urlpatterns = [
+    path("", include("dashboard.urls")),
     path("", include("crm.app_urls")),
     path("accounts/signup/", views.signup, name="signup"),
     path(
@@ -37,9 +38,9 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("messages/", include("communications.urls")),
     path("inbox/", include("inbox.urls")),
-    path("portal/", include("projects.portal_urls")),
-    path("calendar/", include("communications.calendar_urls")),
-    path("privacy/", include("crm.privacy_urls")),
+    path("portal/", include("portal.urls")),
+    path("calendar/", include("dashboard.calendar_urls")),
+    path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]
 

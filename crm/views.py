@@ -44,7 +44,7 @@ def _remember_language(response: HttpResponse, language: str) -> None:
 def signup(request: HttpRequest) -> HttpResponse:
     """Create a freelancer account and log it in."""
     if request.user.is_authenticated:
-        return redirect("crm:dashboard")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from communications.models import Activity, Message
+from communications.models import Message
 from crm.models import OwnedModel, OwnedQuerySet
+from timeline.models import Activity
 
 
 class Mailbox(OwnedModel):

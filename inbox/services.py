@@ -436,20 +436,3 @@ def mailbox_record_cursor(
             mails_read=F("mails_read") + read,
         )
     )
-
-
-def mailbox_fetch_soon(*, mailbox: Mailbox) -> None:
-    """Ask a worker to fetch this mailbox after commit; a dead broker is logged, not raised.
-
-    The beat sweep fetches every few minutes anyway.
-    """
-
-    def enqueue() -> None:
-        from .tasks import fetch_mailbox
-
-        try:
-            fetch_mailbox.apply_async((mailbox.pk,), retry=False, ignore_result=True)
-        except Exception:  # kombu raises several types for a dead broker
-            logger.warning("Could not reach the Celery broker; beat fetches later", exc_info=True)
-
-    transaction.on_commit(enqueue)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
@@ -31,3 +34,19 @@ def fetch_mailboxes() -> int:
     for mailbox_id in ids:
         fetch_mailbox.apply_async((mailbox_id,), ignore_result=True)
     return len(ids)
+
+
+def fetch_mailbox_soon(*, mailbox_id: int) -> None:
+    """Ask a worker to fetch this mailbox after commit; a dead broker is logged, not raised.
+
+    The beat sweep fetches every few minutes anyway.
+    """
+    from django.db import transaction
+
+    def enqueue() -> None:
+        try:
+            fetch_mailbox.apply_async((mailbox_id,), retry=False, ignore_result=True)
+        except Exception:  # kombu raises several types for a dead broker
+            logger.warning("Could not reach the Celery broker; beat fetches later", exc_info=True)
+
+    transaction.on_commit(enqueue)

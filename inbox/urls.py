@@ -11,7 +11,6 @@ urlpatterns = [
     path("<int:pk>/dismiss/", views.mail_dismiss, name="dismiss"),
     path("<int:pk>/original/", views.mail_original, name="original"),
     path("attachment/<int:pk>/", views.attachment_download, name="attachment"),
-    path("timeline/<int:activity_id>/", views.mail_of_activity, name="activity"),
     path("settings/", views.mailbox_settings, name="settings"),
     path("settings/fetch/", views.mailbox_fetch_now, name="fetch_now"),
 ]

@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
-from communications.models import Activity
 
-from . import services
+from . import services, tasks
 from .access import access_attachment, access_mail
 from .fetching import account_of
 from .forms import AssignForm, MailboxForm
@@ -228,19 +227,6 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def mail_of_activity(request: HttpRequest, activity_id: int) -> HttpResponse:
-    """Open the mail behind a reply on the client's timeline."""
-    activity = get_object_or_404(
-        Activity.objects.owned_by(request.user).filter(
-            kind__in=[Activity.Kind.REPLY, Activity.Kind.AUTO_REPLY]
-        ),
-        pk=activity_id,
-    )
-    mail = get_object_or_404(InboundMail.objects.owned_by(request.user), activity=activity)
-    return redirect(mail.get_absolute_url())
-
-
-@login_required
 def mailbox_settings(request: HttpRequest) -> HttpResponse:
     """Edit the mailbox; "Test connection" tries the entered values without saving them."""
     mailbox = Mailbox.objects.filter(owner=request.user).first()
@@ -301,6 +287,6 @@ def _test(mailbox: Mailbox | None, data: dict[str, Any], password: str) -> dict[
 def mailbox_fetch_now(request: HttpRequest) -> HttpResponse:
     """Ask a worker to fetch new mail now (after commit; a dead broker only delays it)."""
     mailbox = get_object_or_404(Mailbox.objects.owned_by(request.user))
-    services.mailbox_fetch_soon(mailbox=mailbox)
+    tasks.fetch_mailbox_soon(mailbox_id=mailbox.pk)
     flash.info(request, _("New mail is being fetched; reload the page in a moment."))
     return redirect("inbox:settings")

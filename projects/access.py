@@ -6,7 +6,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 
-from .models import ChangeRequest, Invoice, Milestone, Offer, PortalLink, Project, ScopeItem
+from .models import ChangeRequest, Invoice, Milestone, Offer, Project, ScopeItem
 
 
 def access_project(user: Any, project_id: int) -> Project:
@@ -46,11 +46,4 @@ def access_invoice(user: Any, invoice_id: int) -> Invoice:
     return get_object_or_404(
         Invoice.objects.owned_by(user).select_related("project", "client", "cancels"),
         pk=invoice_id,
-    )
-
-
-def access_portal_link(user: Any, link_id: int) -> PortalLink:
-    """Return the user's portal link or raise Http404."""
-    return get_object_or_404(
-        PortalLink.objects.owned_by(user).select_related("project"), pk=link_id
     )

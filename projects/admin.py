@@ -10,7 +10,6 @@ from .models import (
     Offer,
     OfferLine,
     Payment,
-    PortalLink,
     Project,
     RevisionRound,
     ScopeItem,
@@ -97,7 +96,6 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
 
 admin.site.register(NumberSequence)
-admin.site.register(PortalLink)
 admin.site.register(ScopeItem)
 admin.site.register(Milestone)
 admin.site.register(RevisionRound)

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Projects")
+
+    def ready(self) -> None:
+        from clients import hooks
+
+        from .selectors import client_sections_data
+
+        hooks.client_section_register(
+            template="projects/_client_sections.html", data=client_sections_data, order=10
+        )

@@ -23,7 +23,6 @@ from .models import (
     Offer,
     OfferLine,
     Payment,
-    PortalLink,
     Project,
     RevisionRound,
     ScopeItem,
@@ -93,7 +92,6 @@ def wipe(user: Any) -> None:
     Invoice.objects.filter(owner=user, cancels__isnull=False).delete()
     Invoice.objects.filter(owner=user).delete()
     Offer.objects.filter(owner=user).delete()
-    PortalLink.objects.filter(owner=user).delete()
     ChangeRequest.objects.filter(owner=user).delete()
     Project.objects.filter(owner=user).delete()
     NumberSequence.objects.filter(owner=user).delete()
@@ -258,7 +256,7 @@ def seed(context: DemoContext) -> None:
     )
     invoices = _invoices(context, projects, offers, offer_lines, seller)
 
-    _portal_and_recent_acceptance(context, projects, offers)
+    _recent_acceptances(context, offers)
 
     context.shared["projects"] = projects
     context.shared["milestones"] = milestones
@@ -533,22 +531,8 @@ def _at(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
-def _portal_and_recent_acceptance(
-    context: DemoContext, projects: list[Project], offers: list[Offer]
-) -> None:
-    """Give every open project a portal link, and let the newest accepted offer be recent.
-
-    So the morning dashboard of the demo shows "accepted in the portal" and each project page
-    has a working client link to try.
-    """
-    open_statuses = {Project.Status.OFFERED, Project.Status.ACTIVE, Project.Status.ON_HOLD}
-    links = [
-        PortalLink(owner=context.user, project=project)
-        for project in projects
-        if project.status in open_statuses
-    ]
-    PortalLink.objects.bulk_create(links, batch_size=1000)
-    context.count("portal links", len(links))
+def _recent_acceptances(context: DemoContext, offers: list[Offer]) -> None:
+    """Let the two newest accepted offers be recent, so the dashboard shows them."""
     accepted = [offer for offer in offers if offer.status == Offer.Status.ACCEPTED]
     for days_ago, offer in enumerate(accepted[:2], start=1):
         offer.accepted_at = context.now - datetime.timedelta(days=days_ago)

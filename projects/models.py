@@ -17,7 +17,6 @@ from crm.models import (
     OwnedQuerySet,
     RenewsOwnerOnDelete,
     TimestampedModel,
-    new_token,
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -35,6 +34,16 @@ WEEKDAYS = [
     (5, _("Saturday")),
     (6, _("Sunday")),
 ]
+
+
+class ProjectQuerySet(OwnedQuerySet):
+    def open(self) -> ProjectQuerySet:
+        """Return projects not finished: lead, offered, active or on hold (see OPEN_STATUSES)."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def underway(self) -> ProjectQuerySet:
+        """Return projects whose work runs: active or on hold (see UNDERWAY_STATUSES)."""
+        return self.filter(status__in=UNDERWAY_STATUSES)
 
 
 class Project(OwnedModel):
@@ -93,6 +102,8 @@ class Project(OwnedModel):
     revisions_agreed = models.PositiveSmallIntegerField(_("revision rounds agreed"), default=2)
     ended_on = models.DateField(_("ended"), null=True, blank=True)
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         ordering = ("-created_at",)
         verbose_name = _("project")
@@ -110,7 +121,18 @@ class Project(OwnedModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in {self.Status.ACTIVE, self.Status.ON_HOLD, self.Status.OFFERED}
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_underway(self) -> bool:
+        return self.status in UNDERWAY_STATUSES
+
+
+# The one definition of each (Project.objects.open() / .underway()): not finished, and work running.
+OPEN_STATUSES = frozenset(
+    {Project.Status.LEAD, Project.Status.OFFERED, Project.Status.ACTIVE, Project.Status.ON_HOLD}
+)
+UNDERWAY_STATUSES = frozenset({Project.Status.ACTIVE, Project.Status.ON_HOLD})
 
 
 class ProjectChildQuerySet(OwnedQuerySet):
@@ -513,19 +535,3 @@ class NumberSequence(OwnedModel):
                 fields=["owner", "kind", "year"], name="number_sequence_unique"
             ),
         ]
-
-
-class PortalLink(OwnedModel):
-    """A private, revocable link that shows one project to its client without a login."""
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="portal_links")
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("portal link")
-        verbose_name_plural = _("portal links")
-
-    def __str__(self) -> str:
-        return f"{self.project} ({self.token[:6]}…)"

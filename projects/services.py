@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client
-from communications import services as comms
 from crm.audit import audit_changes, audit_record, audit_snapshot
 from crm.models import AuditEntry
+from timeline.services import activity_record
 
 from . import documents, events
 from .models import (
@@ -58,9 +58,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def _activity(project: Project, summary: str, kind: str = "status", **links: Any) -> None:
-    comms.activity_record(
-        client=project.client, kind=kind, summary=summary, project=project, **links
-    )
+    activity_record(client=project.client, kind=kind, summary=summary, project=project, **links)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,7 +262,7 @@ def change_request_log(*, change_request: ChangeRequest, actor: Any) -> ChangeRe
     """Save a new change request and note it on the timeline. Not idempotent."""
     change_request.owner_id = change_request.project.owner_id
     change_request.save()
-    comms.activity_record(
+    activity_record(
         client=change_request.project.client,
         kind="change_request",
         summary=_("Change request: %(title)s") % {"title": change_request.title},
@@ -321,7 +319,7 @@ def change_request_accept(
         obj=cr,
         changes={"status": ["open", "accepted"], "price": [None, str(price)]},
     )
-    comms.activity_record(
+    activity_record(
         client=project.client,
         kind="change_request",
         summary=_("Change request accepted: %(title)s") % {"title": cr.title},
@@ -355,7 +353,7 @@ def change_request_decline(
         obj=cr,
         changes={"status": ["open", "declined"]},
     )
-    comms.activity_record(
+    activity_record(
         client=cr.project.client,
         kind="change_request",
         summary=_("Change request declined with an alternative: %(title)s") % {"title": cr.title},
@@ -533,7 +531,7 @@ def offer_send(*, offer: Offer, actor: Any, now: datetime.datetime | None = None
         obj=locked,
         changes={"status": ["draft", "sent"]},
     )
-    comms.activity_record(
+    activity_record(
         client=project.client,
         kind="offer",
         summary=_("Offer %(offer)s sent") % {"offer": str(locked)},
@@ -577,7 +575,7 @@ def offer_set_status(*, offer: Offer, status: str, actor: Any) -> Offer:
     project = locked.project
     if status == Offer.Status.ACCEPTED and project.status in {Status.LEAD, Status.OFFERED}:
         project_set_status(project=project, status=Status.ACTIVE, actor=actor)
-    comms.activity_record(
+    activity_record(
         client=project.client,
         kind="offer",
         summary=_("Offer %(offer)s: %(status)s")
@@ -683,7 +681,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None =
         obj=locked,
         changes={"status": ["draft", "open"], "number": ["", locked.number]},
     )
-    comms.activity_record(
+    activity_record(
         client=locked.client,
         kind="invoice",
         summary=_("Invoice %(number)s issued") % {"number": locked.number},
@@ -734,7 +732,7 @@ def invoice_record_payment(
         obj=locked,
         changes={"status": [old, locked.status], "payment": [None, str(amount)]},
     )
-    comms.activity_record(
+    activity_record(
         client=locked.client,
         kind="invoice",
         summary=_("Payment of %(amount)s received for %(number)s")
@@ -817,7 +815,7 @@ def invoice_cancel(*, invoice: Invoice, actor: Any, today: datetime.date | None 
         changes={"status": [old, "cancelled"], "cancelled_by": [None, storno.number]},
     )
     audit_record(owner=storno.owner, actor=actor, action=AuditEntry.Action.CREATE, obj=storno)
-    comms.activity_record(
+    activity_record(
         client=locked.client,
         kind="invoice",
         summary=_("Invoice %(number)s cancelled by %(storno)s")

@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from communications.models import Message
 from crm.testing import browser_log_in
-from crm.tests.test_dashboard_factories import make_client, make_message, make_offer, make_project
-from projects.models import Offer, PortalLink
+from portal.models import PortalLink
+from projects.models import Offer
+from tests.factories import make_client, make_message, make_offer, make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -22,7 +22,8 @@ from django.urls import reverse
 from clients.models import Client
 from communications.models import Message
 from crm.models import Profile, User
-from projects.models import Invoice, Offer, PortalLink, Project
+from portal.models import PortalLink
+from projects.models import Invoice, Offer, Project
 
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES" / "django.po"
 TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
@@ -60,7 +61,7 @@ def freelancer_pages(user: User) -> list[str]:
     invoice = Invoice.objects.filter(owner=user).exclude(number="").first()
     message = Message.objects.filter(owner=user).first()
     pages = [
-        reverse("crm:dashboard"),
+        reverse("dashboard:index"),
         reverse("crm:profile"),
         reverse("clients:list"),
         reverse("clients:create"),

@@ -10,8 +10,8 @@ import pytest
 
 from clients import demo
 from clients.models import Client, Note
-from communications.models import Activity
 from crm.demo import DemoContext
+from timeline.models import Activity
 
 pytestmark = pytest.mark.django_db
 

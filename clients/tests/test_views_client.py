@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from clients.models import Client, Note
-from communications.models import Activity
 from crm.models import AuditEntry
+from timeline.models import Activity
 
 from .conftest import project_for
 from .factories import ClientFactory, ContactFactory, NoteFactory, TagFactory

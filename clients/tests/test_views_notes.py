@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from clients.models import Client, Note
-from communications.models import Activity
+from timeline.models import Activity
 
 from .factories import NoteFactory
 

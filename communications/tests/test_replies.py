@@ -11,12 +11,14 @@ from django.urls import reverse
 
 from clients.models import Client
 from communications import replies
+from communications import services as comms
 from communications.dispatch import messages_dispatch
-from communications.models import Activity, CommunicationSettings, Message
-from communications.planning import status_updates_plan
-from communications.reminders import reminders_plan
+from communications.models import CommunicationSettings, Message
+from communications.planners.reminders import reminders_plan
+from communications.planners.status_updates import status_updates_plan
 from crm.testing import assert_owner_only
 from projects.models import Invoice
+from timeline.models import Activity
 
 from .factories import InvoiceFactory, MessageFactory, ProjectFactory
 
@@ -154,7 +156,7 @@ def test_a_released_message_goes_out_and_only_a_newer_reply_holds_it_again(
     reply(acme, NOW)
     reminder.refresh_from_db()
     with time_machine.travel(NOW, tick=False):
-        replies.message_release(message=reminder)
+        comms.message_release(message=reminder)
     assert reminder.status == Message.Status.SCHEDULED
     with time_machine.travel(NOW + datetime.timedelta(minutes=1), tick=False):
         assert messages_dispatch(now=NOW + datetime.timedelta(minutes=1)).sent == 1
@@ -165,8 +167,8 @@ def test_a_released_message_goes_out_and_only_a_newer_reply_holds_it_again(
     reply(acme, NOW + datetime.timedelta(minutes=2), "Noch eine Frage")
     again.refresh_from_db()
     assert again.status == Message.Status.HELD
-    with pytest.raises(replies.ReleaseError):
-        replies.message_release(message=reminder)
+    with pytest.raises(comms.MessageStateError):
+        comms.message_release(message=reminder)
 
 
 def test_the_dashboard_lists_held_messages_and_releases_or_discards_in_place(
@@ -175,7 +177,7 @@ def test_the_dashboard_lists_held_messages_and_releases_or_discards_in_place(
     first = MessageFactory(client=acme, kind=Message.Kind.REMINDER_1, status="scheduled")
     second = MessageFactory(client=acme, kind=Message.Kind.STATUS_UPDATE, status="scheduled")
     reply(acme, NOW.replace(year=2030))  # in the future: inside the pause whenever tests run
-    page = alice_client.get(reverse("crm:dashboard")).content.decode()
+    page = alice_client.get(reverse("dashboard:index")).content.decode()
     assert "Replies to read" in page
     assert first.subject in page
     assert second.subject in page

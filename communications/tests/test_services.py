@@ -11,8 +11,10 @@ from clients.models import Client
 from communications import services
 from communications.attachments import attachments_for
 from communications.dispatch import messages_dispatch
-from communications.models import Activity, Message
-from communications.reminders import reminders_plan
+from communications.models import Message
+from communications.planners.reminders import reminders_plan
+from timeline import services as timeline_services
+from timeline.models import Activity
 
 from .factories import InvoiceFactory, MessageFactory, ProjectFactory
 
@@ -71,7 +73,7 @@ def test_it_refuses_to_edit_a_sent_message(acme: Client) -> None:
 
 def test_it_refuses_to_log_anything_but_calls_and_meetings(acme: Client) -> None:
     with pytest.raises(ValueError, match="calls and meetings"):
-        services.activity_log(
+        timeline_services.activity_log(
             client=acme,
             kind="message",
             summary="x",

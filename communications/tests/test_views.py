@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from clients.models import Client, Note
-from communications.models import Activity, CommunicationSettings, Message, MessageTemplate
+from communications.models import CommunicationSettings, Message, MessageTemplate
+from timeline.models import Activity
 
 from .factories import MessageFactory
 

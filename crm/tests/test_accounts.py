@@ -101,7 +101,7 @@ def test_it_sends_a_logged_in_user_from_sign_up_to_the_dashboard(alice_client):
     response = alice_client.get(reverse("signup"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:dashboard")
+    assert response["Location"] == reverse("dashboard:index")
 
 
 @pytest.mark.parametrize("identifier", ["alice", "alice@example.com", "Alice@EXAMPLE.com"])
@@ -111,7 +111,7 @@ def test_it_logs_in_by_username_or_email(client, alice, identifier):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:dashboard")
+    assert response["Location"] == reverse("dashboard:index")
     assert client.session[SESSION_KEY] == str(alice.pk)
 
 
@@ -217,7 +217,7 @@ def test_it_renders_the_public_account_pages(client, name):
     assert client.get(reverse(name)).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["password_change", "crm:profile", "crm:dashboard"])
+@pytest.mark.parametrize("name", ["password_change", "crm:profile", "dashboard:index"])
 def test_it_requires_login_for_account_pages(anon_client, name):
     response = anon_client.get(reverse(name))
 
@@ -259,4 +259,4 @@ def test_it_sends_a_logged_in_user_from_the_login_page_to_the_dashboard(alice_cl
     response = alice_client.get(reverse("login"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:dashboard")
+    assert response["Location"] == reverse("dashboard:index")

@@ -11,12 +11,13 @@ from django.db import connection
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
-from communications.models import Activity, Message
+from communications.models import Message
 from communications.tests.factories import MessageFactory
 from inbox import fetching, services
 from inbox.fetching import mailbox_claim, mailbox_fetch
 from inbox.models import Blob, InboundMail, Mailbox
 from tests.harness import SilentServer
+from timeline.models import Activity
 
 from .conftest import mime, sample
 

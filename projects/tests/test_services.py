@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from communications.models import Activity, Message
+from communications.models import Message
 from crm.models import AuditEntry
 from projects import services
 from projects.models import (
@@ -21,6 +21,7 @@ from projects.models import (
     ScopeItem,
 )
 from projects.services import ProjectError
+from timeline.models import Activity
 
 from .factories import (
     ChangeRequestFactory,

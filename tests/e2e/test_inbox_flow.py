@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
-from communications.models import Activity, CommunicationSettings, Message
+from communications.models import CommunicationSettings, Message
 from communications.tests.factories import InvoiceFactory, MessageFactory, ProjectFactory
 from inbox import services
 from inbox.models import InboundMail, Mailbox
 from inbox.tests.conftest import mime
 from tests.harness import CeleryProcesses, SmtpSink, wait_for
+from timeline.models import Activity
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres, pytest.mark.dovecot]
 
@@ -103,7 +104,7 @@ def test_a_reply_to_a_sent_reminder_holds_the_next_one_and_shows_on_the_dashboar
     assert mailbox.last_success_at is not None
     assert mailbox.last_error_code == ""
     # 5. The dashboard says so, with one click to release or discard.
-    page = alice_client.get(reverse("crm:dashboard")).content.decode()
+    page = alice_client.get(reverse("dashboard:index")).content.decode()
     assert "Replies to read" in page
     assert "Zweite Erinnerung: Rechnung 2026-0042" in page
     assert reverse("communications:release", args=[following.pk]) in page

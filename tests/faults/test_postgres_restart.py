@@ -54,7 +54,7 @@ def _notes(database_url: str) -> dict[str, int]:
     with psycopg.connect(database_url) as connection:
         rows = connection.execute(
             "SELECT n.body, count(a.id) FROM clients_note n "
-            "LEFT JOIN communications_activity a ON a.note_id = n.id GROUP BY n.id, n.body"
+            "LEFT JOIN timeline_activity a ON a.note_id = n.id GROUP BY n.id, n.body"
         ).fetchall()
     return dict(rows)
 

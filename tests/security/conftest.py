@@ -19,7 +19,8 @@ from clients.tests.factories import ClientFactory, ContactFactory, NoteFactory, 
 from communications.models import Message, MessageTemplate, ReminderPause
 from communications.tests.factories import MessageFactory
 from crm.models import AuditEntry
-from projects.models import Invoice, Offer, Payment, PortalLink
+from portal.models import PortalLink
+from projects.models import Invoice, Offer, Payment
 from projects.tests.factories import (
     ChangeRequestFactory,
     InvoiceFactory,
@@ -126,7 +127,6 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
         objects={
             "mail": mails,
             "attachment": [a for mail in mails for a in mail.attachments.all()],
-            "reply": [mail.activity for mail in mails if mail.activity_id],
             "tag": [tag],
             "client": [client, archived],
             "contact": [contact],

@@ -16,7 +16,7 @@ from clients.tests.factories import ClientFactory
 from communications.dispatch import messages_dispatch
 from communications.models import Message
 from communications.tests.factories import MessageFactory
-from projects.models import PortalLink
+from portal.models import PortalLink
 from projects.tests.factories import MilestoneFactory, ProjectFactory
 
 EVIL = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "https:evil.example"]

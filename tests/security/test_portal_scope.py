@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from projects.models import Invoice, Offer, PortalLink
+from portal.models import PortalLink
+from projects.models import Invoice, Offer
 from projects.tests.factories import (
     InvoiceFactory,
     InvoiceLineFactory,

@@ -151,9 +151,9 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         if route.name.startswith("portal:"):
             return token_of_link
         return ["set-password", "abc-123456789abcdef"]
-    if route.name.startswith("inbox:") and kwarg in {"pk", "activity_id"}:
+    if route.name.startswith("inbox:") and kwarg == "pk":
         kind = {"inbox:attachment": "attachment"}.get(route.name, "mail")
-        return [row.pk for row in objects["reply" if kwarg == "activity_id" else kind]]
+        return [row.pk for row in objects[kind]]
     if kwarg in PLAIN_KWARGS:
         return PLAIN_KWARGS[kwarg]
     if kwarg not in mapping:
@@ -320,7 +320,6 @@ def test_it_knows_every_url_parameter_of_the_project() -> None:
     known = {
         "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
         "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "token", *PLAIN_KWARGS,
-        "activity_id",
     }  # fmt: skip
     unknown = {
         (route.name, kwarg)

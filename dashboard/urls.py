@@ -1,0 +1,11 @@
+"""The dashboard (/): the freelancer's day."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard, name="index"),
+]
