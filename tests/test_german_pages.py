@@ -88,6 +88,10 @@ def freelancer_pages(user: User) -> list[str]:
         pages += [reverse("projects:invoice_detail", args=[invoice.pk])]
     if message:
         pages += [reverse("communications:detail", args=[message.pk])]
+    from inbox.models import InboundMail
+
+    pages += [reverse("inbox:list"), reverse("inbox:list") + "?show=all", reverse("inbox:settings")]
+    pages += [mail.get_absolute_url() for mail in InboundMail.objects.filter(owner=user)[:3]]
     return pages
 
 

@@ -33,7 +33,7 @@ from projects.tests.factories import (
     ScopeItemFactory,
 )
 
-SECURITY_APPS = ("crm", "clients", "projects", "communications")
+SECURITY_APPS = ("crm", "clients", "projects", "communications", "inbox")
 
 
 @dataclass
@@ -121,9 +121,12 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
         object_id=str(client.pk),
         object_repr=client.name,
     )
+    mails = _inbox_world(user, prefix, client)
     return Freelancer(
         user=user,
         objects={
+            "mail": mails,
+            "attachment": [a for mail in mails for a in mail.attachments.all()],
             "tag": [tag],
             "client": [client, archived],
             "contact": [contact],
@@ -143,6 +146,28 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
             "audit": [audit],
         },
     )
+
+
+def _inbox_world(user: Any, prefix: str, client: Any) -> list[Any]:
+    """A mailbox with a mail to sort (with an attachment) and a reply on the client's timeline."""
+    from inbox import services as inbox
+    from inbox.tests.conftest import mime
+
+    mailbox = inbox.mailbox_save(
+        owner=user,
+        data={"host": "imap.example.com", "port": 993, "security": "tls",
+              "username": prefix.lower(), "folder": "INBOX", "is_active": False},
+        password=f"{prefix} imap password",
+    )  # fmt: skip
+    raws = [
+        mime(
+            sender=f"{prefix.lower()}-stranger@elsewhere.example",
+            subject=f"{prefix} Anfrage",
+            attachments=[(f"{prefix}-brief.pdf", b"%PDF-1.4", "application/pdf")],
+        ),
+        mime(sender=client.email, subject=f"{prefix} Antwort"),
+    ]
+    return [inbox.mail_record(mailbox=mailbox, delivery=inbox.Delivery(raw=raw))[0] for raw in raws]
 
 
 @pytest.fixture

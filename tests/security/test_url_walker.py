@@ -151,6 +151,9 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         if route.name.startswith("portal:"):
             return token_of_link
         return ["set-password", "abc-123456789abcdef"]
+    if route.name.startswith("inbox:") and kwarg == "pk":
+        kind = {"inbox:attachment": "attachment"}.get(route.name, "mail")
+        return [row.pk for row in objects[kind]]
     if kwarg in PLAIN_KWARGS:
         return PLAIN_KWARGS[kwarg]
     if kwarg not in mapping:
