@@ -173,3 +173,35 @@ def test_it_serves_and_writes_without_a_cache(
     assert "Ohne Cache" in response.content.decode()
     comms.message_approve(message=draft)
     assert list(alice_client.get(URL).context["drafts"]) == []
+
+
+def test_a_deferred_block_renews_once_per_model_at_its_end(
+    alice: Any, bob: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renewals: list[tuple[frozenset[int], str]] = []
+    real = freshness._renew
+
+    def spy(ids: set[int], label: str) -> None:
+        renewals.append((frozenset(ids), label))
+        real(ids, label)
+
+    monkeypatch.setattr(freshness, "_renew", spy)
+    before = stamps(alice)
+    with freshness.deferred():
+        for _ in range(5):
+            make_client(alice)
+        make_client(bob)
+        assert renewals == []
+        assert stamps(alice) == before
+    assert renewals == [(frozenset({alice.pk, bob.pk}), "clients.client")]
+    assert stamps(alice) != before
+    renewals.clear()
+
+    def fail() -> None:
+        with freshness.deferred():
+            make_client(alice)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail()
+    assert renewals == [(frozenset({alice.pk}), "clients.client")]
