@@ -312,7 +312,7 @@ class Matcher:
 
     def _by_name_or_amount(self, entry: ParsedEntry) -> Decision:
         amount, currency = entry.amount, entry.currency
-        if currency not in self.open_currencies:
+        if self.open_currencies and currency not in self.open_currencies:
             return Decision(State.IGNORED, "foreign_currency", {"currency": currency})
         named_clients = self.clients_named(entry.counterparty_name)
         if named_clients:

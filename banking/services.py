@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import freshness
 from projects.models import Invoice, Payment
 from projects.services import ProjectError, invoice_record_payment
 
@@ -186,7 +187,9 @@ def statement_import(
     Raises ``StatementError`` for a file that cannot be read.
     """
     parsed = statement_parse(data)
-    with transaction.atomic():
+    # One renewal of the cache generations per model for the whole import (crm/freshness.py),
+    # not two per payment, audit entry and timeline entry.
+    with transaction.atomic(), freshness.deferred():
         accounts = _accounts_lock(user=user, parsed=parsed)
         booked = [entry for entry in parsed.entries if entry.is_booked]
         keys = entry_keys(booked)

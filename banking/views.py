@@ -169,6 +169,9 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
 def entry_confirm(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Book a proposal as it stands (one click)."""
     entry = access_entry(request.user, entry_id)
+    if not entry.is_open:
+        messages.error(request, _("This booking was already decided; nothing was changed."))
+        return _back(request, "banking:home")
     proposal = services.entry_proposal(entry)
     if not proposal:
         messages.error(request, _("There is no proposal to confirm: choose the invoices."))
