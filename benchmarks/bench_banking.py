@@ -34,8 +34,13 @@ from django.db import connection, transaction  # noqa: E402
 
 from banking import services  # noqa: E402
 from banking.formats import statement_parse  # noqa: E402
-from banking.models import Allocation, BankAccount, BankEntry, KnownAccount  # noqa: E402
-from banking.models import StatementImport  # noqa: E402
+from banking.models import (  # noqa: E402
+    Allocation,
+    BankAccount,
+    BankEntry,
+    KnownAccount,
+    StatementImport,
+)
 from banking.tests.statements import Entry, Tx, camt  # noqa: E402
 from clients.models import Client  # noqa: E402
 from communications.models import Activity  # noqa: E402
@@ -125,8 +130,11 @@ def statement(invoices: list[Invoice]) -> bytes:
         day = DAY + datetime.timedelta(days=n % 25)
         kind = n % 10
         if kind <= 5:  # names the invoice, pays it exactly
-            tx = Tx(name=f"Kunde {client} GmbH", iban=iban(client + 5_000),
-                    remittance=[f"RE {invoice.number} Kd {client}"])  # fmt: skip
+            tx = Tx(
+                name=f"Kunde {client} GmbH",
+                iban=iban(client + 5_000),
+                remittance=[f"RE {invoice.number} Kd {client}"],
+            )
             entries.append(Entry(invoice.total_gross, day, txs=[tx], reference=f"B{n:07d}"))
         elif kind == 6:  # from a known account, no number, exactly one of its invoices
             known = (n // 10) % 500
@@ -134,8 +142,11 @@ def statement(invoices: list[Invoice]) -> bytes:
             amount = invoices[known + 5_000].total_gross
             entries.append(Entry(amount, day, txs=[tx], reference=f"B{n:07d}"))
         elif kind == 7:  # a partial payment
-            tx = Tx(name=f"Kunde {client} GmbH", iban=iban(client + 5_000),
-                    remittance=[f"Teilzahlung Rechnung {invoice.number}"])  # fmt: skip
+            tx = Tx(
+                name=f"Kunde {client} GmbH",
+                iban=iban(client + 5_000),
+                remittance=[f"Teilzahlung Rechnung {invoice.number}"],
+            )
             entries.append(Entry(Decimal(50), day, txs=[tx], reference=f"B{n:07d}"))
         elif kind == 8:  # money going out
             tx = Tx(name="Hosting AG", iban=iban(9_999), remittance=[f"Server {n}"])
