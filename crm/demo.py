@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-DEMO_APPS = ("clients", "projects", "communications")
+DEMO_APPS = ("clients", "projects", "communications", "banking")
 
 
 @dataclass
