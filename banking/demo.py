@@ -41,9 +41,10 @@ def seed(context: DemoContext) -> None:
     user, today = context.user, context.today
     clients = [c for c in context.shared.get("clients", []) if c.language == "de" and c.email]
     numbers = [number for number, _net, _text in SAMPLE_INVOICES]
-    if len(clients) < len(SAMPLE_INVOICES) or Invoice.objects.filter(
-        owner=user, number__in=numbers
-    ).exists():
+    if (
+        len(clients) < len(SAMPLE_INVOICES)
+        or Invoice.objects.filter(owner=user, number__in=numbers).exists()
+    ):
         return
     seller = documents.seller_data(user)
     issued = today - datetime.timedelta(days=21)

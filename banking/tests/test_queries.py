@@ -78,9 +78,7 @@ def test_it_costs_the_same_queries_for_each_booking(alice: Any, acme: Client) ->
     assert four - two == (six - two) // 2 > 0
 
 
-def test_it_costs_the_same_whatever_an_invoice_was_paid_before(
-    alice: Any, acme: Client
-) -> None:
+def test_it_costs_the_same_whatever_an_invoice_was_paid_before(alice: Any, acme: Client) -> None:
     fresh = open_invoice(acme, "2026-0300", "500.00")
     paid_often = open_invoice(acme, "2026-0301", "1000.00")
     for day in range(10):
