@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "clients",
     "projects",
     "communications",
+    "banking",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,7 @@ urlpatterns = [
     path("portal/", include("projects.portal_urls")),
     path("calendar/", include("communications.calendar_urls")),
     path("privacy/", include("crm.privacy_urls")),
+    path("bank/", include("banking.urls")),
     path("admin/", admin.site.urls),
 ]
 
