@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -182,8 +182,8 @@ def statement_import(
     or fails half-way, saves nothing.
 
     Safe to run twice: bookings already stored (same file, overlapping statements) are counted
-    as duplicates and nothing is booked again. Imports of one account run one at a time (the
-    account row is locked), so two imports at once cannot both take the same booking.
+    as duplicates and nothing is booked again. Imports of one freelancer run one at a time, so
+    two imports at once cannot both take the same booking.
     Raises ``StatementError`` for a file that cannot be read.
     """
     parsed = statement_parse(data)
@@ -232,17 +232,29 @@ def statement_import(
     return statement
 
 
+IMPORT_LOCK = 0x62616E6B  # "bank": the high half of the advisory lock key, the user id the low
+
+
 def _accounts_lock(*, user: Any, parsed: ParsedFile) -> dict[str, BankAccount]:
-    """Return the statement's accounts of the freelancer, created if new, locked in a fixed
-    order (two imports of one account wait for each other; no deadlock between accounts)."""
-    ids = []
+    """Wait until no other import of this freelancer runs, then return the statement's
+    accounts (created if new).
+
+    One import at a time per freelancer (a PostgreSQL advisory lock held to the end of the
+    transaction): a second import of the same file then finds every booking stored instead of
+    failing on the unique key, and two imports never lock the same invoices in different
+    orders (a deadlock). SQLite writes one transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            key = (IMPORT_LOCK << 32) | (user.pk & 0xFFFFFFFF)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::bigint)", [key])
+    accounts = {}
     for iban, currency in sorted(parsed.accounts.items()):
         account, _created = BankAccount.objects.get_or_create(
             owner=user, iban=iban[:42], defaults={"currency": currency[:3]}
         )
-        ids.append(account.pk)
-    locked = BankAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    return {account.iban: account for account in locked}
+        accounts[account.iban] = account
+    return accounts
 
 
 def _entry_row(
