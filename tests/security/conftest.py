@@ -32,7 +32,7 @@ from projects.tests.factories import (
     ScopeItemFactory,
 )
 
-SECURITY_APPS = ("crm", "clients", "projects", "communications")
+SECURITY_APPS = ("crm", "clients", "projects", "communications", "banking")
 
 
 @dataclass
@@ -120,6 +120,7 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
         object_id=str(client.pk),
         object_repr=client.name,
     )
+    statement, bank_entries, known = _banking_rows(user, client, prefix, issued_invoice.number)
     return Freelancer(
         user=user,
         objects={
@@ -140,8 +141,34 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
             "pause": [pause],
             "portal_link": [link],
             "audit": [audit],
+            "statement": [statement],
+            "bank_entry": bank_entries,
+            "known_account": [known],
         },
     )
+
+
+def _banking_rows(user: Any, client: Any, prefix: str, number: str) -> tuple[Any, list, Any]:
+    """Import a statement: a partial payment of the issued invoice (proposed) and a debit."""
+    from banking import services
+    from banking.models import KnownAccount
+    from banking.tests.statements import Entry, Tx, camt
+
+    day = datetime.date(2026, 11, 12)
+    statement = services.statement_import(
+        user=user,
+        data=camt(
+            [
+                Entry(Decimal("100.00"), day, txs=[Tx(name=client.name, remittance=[number])]),
+                Entry(Decimal("9.99"), day, credit=False, txs=[Tx(name=f"{prefix} Hosting")]),
+            ]
+        ),
+        file_name=f"{prefix} Auszug.xml",
+    )
+    known = KnownAccount.objects.create(
+        owner=user, client=client, iban="DE02120300000000202051", name=client.name
+    )
+    return statement, list(statement.entries.order_by("position")), known
 
 
 @pytest.fixture
