@@ -46,14 +46,20 @@ def _schema(version: str) -> etree.XMLSchema:
     return etree.XMLSchema(document)
 
 
+@functools.cache
+def _xpath(path: str, namespace: str) -> etree.XPath:
+    """Return ``path`` compiled once (a statement asks the same few dozen paths per entry)."""
+    return etree.XPath(path, namespaces={"c": namespace})
+
+
 class _Reader:
     """Element lookups in the document's namespace."""
 
     def __init__(self, namespace: str) -> None:
-        self.ns = {"c": namespace}
+        self.namespace = namespace
 
     def all(self, element: etree._Element, path: str) -> list[etree._Element]:
-        return element.xpath(path, namespaces=self.ns)
+        return _xpath(path, self.namespace)(element)
 
     def one(self, element: etree._Element, path: str) -> etree._Element | None:
         found = self.all(element, path)
