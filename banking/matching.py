@@ -285,10 +285,12 @@ class Matcher:
                 {**params, "numbers": [exact[0].number]},
                 [(exact[0], amount)],
             )
-        if len(exact) > 1:
+        if exact:
+            # Several invoices of this amount, or an account that paid for several clients.
+            reason = "account_same_amount" if len(exact) > 1 else "account_exact"
             return Decision(
                 State.PROPOSED,
-                "account_same_amount",
+                reason,
                 {**params, "numbers": [exact[0].number], "count": len(exact)},
                 [(exact[0], amount)],
             )

@@ -486,3 +486,16 @@ def test_it_dismisses_and_acknowledges_entries(alice: Any, invoices: dict[str, I
     assert note.needs_attention
     services.entry_acknowledge(entry=note)
     assert not BankEntry.objects.to_review().exists()
+
+
+def test_it_proposes_an_exact_amount_from_an_account_that_paid_for_two_clients(
+    alice: Any, invoices: dict[str, Invoice], acme: Client, initech: Client
+) -> None:
+    KnownAccount.objects.create(owner=alice, client=acme, iban=ACME_IBAN)
+    KnownAccount.objects.create(owner=alice, client=initech, iban=ACME_IBAN)
+
+    statement = import_entries(alice, credit("476.00", "Danke"))
+
+    entry = statement.entries.get()
+    assert (entry.state, entry.reason) == (State.PROPOSED, "account_exact")
+    assert entry.allocations.get().invoice == invoices["2026-0046"]
