@@ -1,5 +1,6 @@
-"""The import's query count: fixed for matching, a fixed price per booking, and independent of
-how many bookings (payments) an invoice already has or gets in one statement."""
+"""The import's query count: fixed for reading and matching (one insert per 1,000 bookings), a
+fixed price per booking, and independent of how many payments an invoice already has or gets in
+one statement."""
 
 from __future__ import annotations
 
