@@ -1,4 +1,5 @@
-"""Why an entry was booked, proposed or ignored, in words, in the reader's language.
+"""Why an entry was booked, proposed or ignored, and what an import did, in words, in the
+reader's language.
 
 Entries store a reason code and its values (invoice numbers, names, amounts); the sentence is
 made when it is shown, so a German freelancer reads German even for an import run by cron.
@@ -148,3 +149,33 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
     if text is None:
         return ""
     return text % values
+
+
+def import_summary(statement: Any) -> str:
+    """Return one sentence on what an import did, in the active language."""
+    parts = [
+        ngettext("%(n)d payment booked", "%(n)d payments booked", statement.booked)
+        % {"n": statement.booked},
+        ngettext("%(n)d to confirm", "%(n)d to confirm", statement.proposed)
+        % {"n": statement.proposed},
+        ngettext("%(n)d ignored", "%(n)d ignored", statement.ignored) % {"n": statement.ignored},
+    ]
+    if statement.duplicates:
+        parts.append(
+            ngettext(
+                "%(n)d already imported before",
+                "%(n)d already imported before",
+                statement.duplicates,
+            )
+            % {"n": statement.duplicates}
+        )
+    if statement.pending:
+        parts.append(
+            ngettext(
+                "%(n)d not yet booked by the bank (read again once booked)",
+                "%(n)d not yet booked by the bank (read again once booked)",
+                statement.pending,
+            )
+            % {"n": statement.pending}
+        )
+    return _("%(file)s: %(parts)s.") % {"file": statement.file_name, "parts": ", ".join(parts)}

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.templatetags.crm_format import format_money
@@ -19,7 +18,8 @@ from crm.templatetags.crm_format import format_money
 from . import selectors, services
 from .access import access_entry, access_known_account, access_statement
 from .forms import StatementUploadForm, allocation_formset
-from .models import BankEntry, StatementImport
+from .models import BankEntry
+from .reasons import import_summary
 
 PAGE_SIZE = 50
 SUGGESTIONS = 20
@@ -33,36 +33,6 @@ def _back(request: HttpRequest, fallback: str, *args: Any) -> HttpResponse:
     ):
         return redirect(next_url)
     return redirect(fallback, *args)
-
-
-def import_summary(statement: StatementImport) -> str:
-    """Return one sentence on what an import did, in the active language."""
-    parts = [
-        ngettext("%(n)d payment booked", "%(n)d payments booked", statement.booked)
-        % {"n": statement.booked},
-        ngettext("%(n)d to confirm", "%(n)d to confirm", statement.proposed)
-        % {"n": statement.proposed},
-        ngettext("%(n)d ignored", "%(n)d ignored", statement.ignored) % {"n": statement.ignored},
-    ]
-    if statement.duplicates:
-        parts.append(
-            ngettext(
-                "%(n)d already imported before",
-                "%(n)d already imported before",
-                statement.duplicates,
-            )
-            % {"n": statement.duplicates}
-        )
-    if statement.pending:
-        parts.append(
-            ngettext(
-                "%(n)d not yet booked by the bank (read again once booked)",
-                "%(n)d not yet booked by the bank (read again once booked)",
-                statement.pending,
-            )
-            % {"n": statement.pending}
-        )
-    return _("%(file)s: %(parts)s.") % {"file": statement.file_name, "parts": ", ".join(parts)}
 
 
 @login_required

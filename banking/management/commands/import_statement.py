@@ -18,7 +18,7 @@ from django.utils import translation
 
 from banking import selectors, services
 from banking.models import StatementImport
-from banking.views import import_summary
+from banking.reasons import import_summary
 from crm.models import User
 from crm.templatetags.crm_format import format_money
 
