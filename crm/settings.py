@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dashboard",
     "privacy",
     "inbox",
+    "banking",
 ]
 
 MIDDLEWARE = [

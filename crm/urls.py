@@ -41,6 +41,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("calendar/", include("dashboard.calendar_urls")),
     path("privacy/", include("privacy.urls")),
+    path("bank/", include("banking.urls")),
     path("admin/", admin.site.urls),
 ]
 

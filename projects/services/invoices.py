@@ -158,7 +158,13 @@ def invoice_record_payment(
     Not idempotent (two calls are two payments); the invoice row is locked so two payments
     recorded at once both count.
     """
-    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    # Owner, client and project come along (the audit and timeline entries need them): three
+    # queries fewer per payment, which a bank statement with thousands of payments feels.
+    locked = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("owner", "client", "project")
+        .get(pk=invoice.pk)
+    )
     _refuse_payment(locked, amount)
     payment = Payment.objects.create(
         invoice=locked, amount=amount, paid_on=paid_on, note=note[:200]

@@ -33,7 +33,7 @@ from projects.tests.factories import (
     ScopeItemFactory,
 )
 
-SECURITY_APPS = ("crm", "clients", "projects", "communications", "inbox")
+SECURITY_APPS = ("crm", "clients", "projects", "communications", "inbox", "banking")
 
 
 @dataclass
@@ -122,6 +122,7 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
         object_repr=client.name,
     )
     mails = _inbox_world(user, prefix, client)
+    statement, bank_entries, known = _banking_rows(user, client, prefix, issued_invoice.number)
     return Freelancer(
         user=user,
         objects={
@@ -144,6 +145,9 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
             "pause": [pause],
             "portal_link": [link],
             "audit": [audit],
+            "statement": [statement],
+            "bank_entry": bank_entries,
+            "known_account": [known],
         },
     )
 
@@ -168,6 +172,29 @@ def _inbox_world(user: Any, prefix: str, client: Any) -> list[Any]:
         mime(sender=client.email, subject=f"{prefix} Antwort"),
     ]
     return [inbox.mail_record(mailbox=mailbox, delivery=inbox.Delivery(raw=raw))[0] for raw in raws]
+
+
+def _banking_rows(user: Any, client: Any, prefix: str, number: str) -> tuple[Any, list, Any]:
+    """Import a statement: a partial payment of the issued invoice (proposed) and a debit."""
+    from banking import services
+    from banking.models import KnownAccount
+    from banking.tests.statements import Entry, Tx, camt
+
+    day = datetime.date(2026, 11, 12)
+    statement = services.statement_import(
+        user=user,
+        data=camt(
+            [
+                Entry(Decimal("100.00"), day, txs=[Tx(name=client.name, remittance=[number])]),
+                Entry(Decimal("9.99"), day, credit=False, txs=[Tx(name=f"{prefix} Hosting")]),
+            ]
+        ),
+        file_name=f"{prefix} Auszug.xml",
+    )
+    known = KnownAccount.objects.create(
+        owner=user, client=client, iban="DE02120300000000202051", name=client.name
+    )
+    return statement, list(statement.entries.order_by("position")), known
 
 
 @pytest.fixture

@@ -143,6 +143,9 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         "pk": [message.pk for message in objects["message"]],
         "pause_id": [pause.pk for pause in objects["pause"]],
         "link_id": [link.pk for link in objects["portal_link"]],
+        "statement_id": [statement.pk for statement in objects["statement"]],
+        "entry_id": [entry.pk for entry in objects["bank_entry"]],
+        "known_id": [known.pk for known in objects["known_account"]],
         "uidb64": [urlsafe_base64_encode(force_bytes(who.user.pk))],
     }
     if kwarg == "token":
@@ -320,6 +323,7 @@ def test_it_knows_every_url_parameter_of_the_project() -> None:
     known = {
         "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
         "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "token", *PLAIN_KWARGS,
+        "statement_id", "entry_id", "known_id",
     }  # fmt: skip
     unknown = {
         (route.name, kwarg)
