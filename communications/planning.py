@@ -30,6 +30,7 @@ from django.utils import timezone
 from clients.models import Cadence, Client
 from crm.models import Profile
 from projects.models import Milestone, Offer, Project
+from timetracking.forecasts import hours_forecast_ids
 
 from .context import freelancer_context, message_context
 from .models import ROUTINE_KINDS, Activity, Message
@@ -422,6 +423,9 @@ def delay_notices_plan(
             {m.project.owner_id for m in milestones},
             {m.project.client_id for m in milestones},
         )
+        # A forecast the hours wrote (timetracking) is an estimate: its notice always waits
+        # for the freelancer's approval.
+        from_hours = hours_forecast_ids(milestones)
         for milestone in milestones:
             project = milestone.project
             client = project.client
@@ -438,7 +442,8 @@ def delay_notices_plan(
                 kind=Message.Kind.DELAY_NOTICE,
                 dedupe_key=delay_key(milestone),
                 context=context,
-                automatic=batch.rules_for(client).delay_notice_mode == "auto",
+                automatic=batch.rules_for(client).delay_notice_mode == "auto"
+                and milestone.pk not in from_hours,
                 project=project,
                 milestone=milestone,
             )

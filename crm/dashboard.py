@@ -42,6 +42,7 @@ from projects.models import (
     Project,
     RevisionRound,
 )
+from timetracking import budgets as time_budgets
 
 logger = logging.getLogger(__name__)
 
@@ -424,6 +425,20 @@ CARD_GROUPS: dict[str, tuple[tuple[str, ...], Any]] = {
     "quiet": (
         (CLIENT, ACTIVITY, MESSAGE),
         lambda user, today, now: {"quiet_clients": clients_quiet(user=user, now=now)},
+    ),
+    "time": (
+        (
+            "timetracking.timeentry",
+            "timetracking.billingperiod",
+            "projects.milestone",
+            INVOICE,
+            PROJECT,
+            CLIENT,
+        ),
+        lambda user, today, now: {
+            "budgets": time_budgets.budgets_alerting(user=user),
+            "retainer_drafts": time_budgets.retainer_drafts(user=user),
+        },
     ),
     "charts": (
         ("projects.payment", INVOICE, "projects.revisionround", PROJECT, CLIENT),

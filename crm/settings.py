@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crm",
     "clients",
     "projects",
+    "timetracking",
     "communications",
 ]
 
@@ -226,6 +227,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "dispatch-messages": {
         "task": "communications.tasks.dispatch_messages",
         "schedule": env.float("COMMS_DISPATCH_EVERY", default=60.0),
+    },
+    # Retainer and recurring invoices are drafted on their day; forecasts from hours refreshed.
+    "plan-time": {
+        "task": "timetracking.tasks.plan_time",
+        "schedule": crontab(minute=7),
     },
 }
 # Keep the database connection across tasks (Celery's Django fix-up closes it after each).

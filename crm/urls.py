@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("clients/", include("clients.urls")),
     path("projects/", include("projects.urls")),
+    path("time/", include("timetracking.urls")),
     path("messages/", include("communications.urls")),
     path("portal/", include("projects.portal_urls")),
     path("calendar/", include("communications.calendar_urls")),

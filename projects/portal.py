@@ -38,6 +38,7 @@ from communications.models import Activity
 from crm.audit import audit_record
 from crm.backends import client_ip
 from crm.models import AuditEntry
+from timetracking.budgets import portal_hours
 
 from .access import access_portal_link, access_project
 from .models import ChangeRequest, Invoice, Offer, PortalLink, Project, RevisionRound
@@ -431,6 +432,7 @@ def _page_context(link: PortalLink, today: datetime.date) -> dict[str, Any]:
         "offer_state": offer_state,
         "invoices": invoices,
         "today": today,
+        "hours": portal_hours(project, today=today),
     }
 
 

@@ -401,7 +401,9 @@ def change_request_add(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 def change_request_detail(request: HttpRequest, change_request_id: int) -> HttpResponse:
     change_request = access_change_request(request.user, change_request_id)
-    accept_form = ChangeAcceptForm(initial={"deadline_impact_days": 0})
+    accept_form = ChangeAcceptForm(
+        initial={"deadline_impact_days": 0, "price": change_request.price}
+    )
     decline_form = ChangeDeclineForm()
     if request.method == "POST":
         decision = request.POST.get("decision")

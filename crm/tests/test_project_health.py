@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 
-OUR_APPS = ("crm", "clients", "projects", "communications")
+OUR_APPS = ("crm", "clients", "projects", "timetracking", "communications")
 ROOT = Path(settings.BASE_DIR)
 
 
