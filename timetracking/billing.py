@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.audit import audit_record
@@ -34,32 +34,7 @@ from projects.models import Invoice, InvoiceLine, Project
 
 from .models import CENT, Expense, Grouping, Retainer, TimeEntry
 from .services import TimeError, rate_for, settings_for
-
-WORDS = {
-    "de": {
-        "hours": "Std.",
-        "flat": "pauschal",
-        "other": "Weitere Arbeiten",
-        "expense": "Auslage",
-        "markup": "zzgl. {markup} % Aufschlag",
-    },
-    "en": {
-        "hours": "hours",
-        "flat": "flat",
-        "other": "Other work",
-        "expense": "Expense",
-        "markup": "plus {markup} % handling",
-    },
-}
-
-
-def words(language: str) -> dict[str, str]:
-    return WORDS.get(language, WORDS["en"])
-
-
-def date_text(day: datetime.date, language: str) -> str:
-    with translation.override(language):
-        return formats.date_format(day, "SHORT_DATE_FORMAT")
+from .wording import date_text, words
 
 
 def rounded_seconds(seconds: int, rounding: int) -> int:

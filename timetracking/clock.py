@@ -61,8 +61,11 @@ def span(
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """Return the UTC start and end of work typed as ``start``-``end`` on ``day``.
 
-    An end at or before the start means the work went past midnight into the next day.
+    An end before the start means the work went past midnight into the next day; an end equal
+    to the start is a zero duration and refused.
     """
+    if end == start:
+        raise ClockError(_("The end must lie after the start."))
     started = local_instant(day, start, zone)
     end_day = day if end > start else day + datetime.timedelta(days=1)
     ended = local_instant(end_day, end, zone)

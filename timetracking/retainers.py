@@ -39,8 +39,9 @@ from django.utils import formats, timezone, translation
 from crm.models import AuditEntry, Profile
 from projects.models import Invoice, InvoiceLine
 
-from .billing import date_text, hours_from_seconds, rounded_seconds, words
+from .billing import hours_from_seconds, rounded_seconds
 from .models import CENT, BillingPeriod, ClientRate, Expense, Retainer, TimeEntry, TimeSettings
+from .wording import date_text, number_text, words
 
 logger = logging.getLogger(__name__)
 
@@ -441,8 +442,8 @@ def _invoices(plans: list[Plan], time_settings: dict[int, TimeSettings]) -> int:
             lines.append(
                 {
                     "description": (
-                        f"Zusätzliche Stunden {label}: {hours} Std. gearbeitet, "
-                        f"{plan.included} Std. inklusive"
+                        f"Zusätzliche Stunden {label}: {number_text(hours, language)} Std. "
+                        f"gearbeitet, {number_text(plan.included, language)} Std. inklusive"
                         if language == "de"
                         else f"Extra hours {label}: {hours} h worked, {plan.included} h included"
                     ),

@@ -31,6 +31,7 @@ from .models import (
     Timer,
     TimeSettings,
 )
+from .wording import date_text, number_text
 
 
 class TimeError(Exception):
@@ -438,8 +439,10 @@ def change_request_from_time(
             Decimal(0),
         ).quantize(CENT, rounding=ROUND_HALF_UP)
         german = project.client.language == "de"
+        language = project.client.language
         lines = [
-            f"- {entry.work_on.isoformat()}: {entry.description or '–'} ({entry.hours} h)"
+            f"- {date_text(entry.work_on, language)}: {entry.description or '–'} "
+            f"({number_text(entry.hours, language)} h)"
             for entry in entries[:50]
         ]
         titles = {entry.description for entry in entries if entry.description}
@@ -450,7 +453,7 @@ def change_request_from_time(
             else (f"Extra work: {topic}" if topic else "Extra work outside the agreed scope")
         )
         intro = (
-            f"{hours} Stunden außerhalb des vereinbarten Leistungsumfangs:"
+            f"{number_text(hours, language)} Stunden außerhalb des vereinbarten Leistungsumfangs:"
             if german
             else f"{hours} hours outside the agreed scope:"
         )
