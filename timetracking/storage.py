@@ -1,6 +1,6 @@
 """Where receipts are stored: a private folder of MEDIA_ROOT, never served as a public URL.
 
-Receipts are only downloaded through a view that checks their owner. The folder lives inside
+Receipts are only downloaded through a view that checks their owner (``url()`` names it). The folder lives inside
 MEDIA_ROOT so the backup of MEDIA_ROOT covers it; the web server must not serve it (docs/time.md,
 docs/deploy.md). The location is read from the settings at each use, so tests that move
 MEDIA_ROOT move it too.
@@ -19,7 +19,7 @@ PRIVATE_FOLDER = "private"
 
 @deconstructible
 class ReceiptStorage(FileSystemStorage):
-    """File-system storage in MEDIA_ROOT/private without a URL."""
+    """File-system storage in MEDIA_ROOT/private whose URLs are the owner-checked view."""
 
     @property  # type: ignore[override]
     def base_location(self) -> str:
@@ -31,7 +31,10 @@ class ReceiptStorage(FileSystemStorage):
 
     @property  # type: ignore[override]
     def base_url(self) -> str:
-        raise ValueError("Receipts have no public URL; use the receipt view.")
+        return ""
 
     def url(self, name: str | None) -> str:
-        raise ValueError("Receipts have no public URL; use the receipt view.")
+        """Return the owner-checked view that serves the file, never a public address."""
+        from django.urls import reverse
+
+        return reverse("timetracking:receipt_file", kwargs={"name": name or ""})

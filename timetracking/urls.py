@@ -29,6 +29,7 @@ urlpatterns = [
     path("expenses/<int:expense_id>/", views.expense_edit, name="expense_edit"),
     path("expenses/<int:expense_id>/delete/", views.expense_delete, name="expense_delete"),
     path("expenses/<int:expense_id>/receipt/", views.expense_receipt, name="expense_receipt"),
+    path("receipts/<path:name>", views.receipt_file, name="receipt_file"),
     path("retainers/", views.retainer_list, name="retainers"),
     path("retainers/new/", views.retainer_create, name="retainer_create"),
     path("retainers/<int:retainer_id>/", views.retainer_detail, name="retainer_detail"),

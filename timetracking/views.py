@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -660,6 +660,13 @@ def expense_delete(request: HttpRequest, expense_id: int) -> HttpResponse:
         return redirect("timetracking:expense_edit", expense.pk)
     messages.success(request, _("Expense deleted."))
     return redirect("timetracking:expenses")
+
+
+@login_required
+def receipt_file(request: HttpRequest, name: str) -> HttpResponse:
+    """Serve a receipt by its stored name (the storage's URL) to the expense's owner only."""
+    expense = get_object_or_404(Expense.objects.owned_by(request.user), receipt=name)
+    return expense_receipt(request, expense.pk)
 
 
 @login_required
