@@ -1,7 +1,8 @@
 """Demo data: the shared context handed to each app's ``demo.seed``.
 
 ``manage.py demo_data`` creates (or refreshes) one freelancer, wipes their rows, and calls
-``clients.demo.seed``, ``projects.demo.seed`` and ``communications.demo.seed`` in that order with
+``clients.demo.seed``, ``projects.demo.seed``, ``timetracking.demo.seed`` and
+``communications.demo.seed`` in that order with
 one ``DemoContext``. Each seed uses bulk_create so ``--clients 2000`` stays well under a minute.
 """
 
@@ -12,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-DEMO_APPS = ("clients", "projects", "communications")
+DEMO_APPS = ("clients", "projects", "timetracking", "communications")
 
 
 @dataclass

@@ -87,6 +87,31 @@ def freelancer_pages(user: User) -> list[str]:
         pages += [reverse("projects:invoice_detail", args=[invoice.pk])]
     if message:
         pages += [reverse("communications:detail", args=[message.pk])]
+    pages += time_pages(user)
+    return pages
+
+
+def time_pages(user: User) -> list[str]:
+    from timetracking.models import Expense, Retainer, TimeEntry
+
+    pages = [
+        reverse(f"timetracking:{name}")
+        for name in ("week", "timer", "timer_widget", "entry_create", "expenses", "expense_create")
+        + ("retainers", "retainer_create", "settings")
+    ]
+    entry = TimeEntry.objects.filter(owner=user).first()
+    if entry:
+        pages += [
+            reverse("timetracking:week") + f"?on={entry.work_on.isoformat()}",
+            reverse("timetracking:entry_edit", args=[entry.pk]),
+            reverse("timetracking:project", args=[entry.project_id]),
+            reverse("timetracking:invoice", args=[entry.project_id]),
+        ]
+    pages += [r.get_absolute_url() for r in Retainer.objects.filter(owner=user)]
+    pages += [
+        reverse("timetracking:expense_edit", args=[e.pk])
+        for e in Expense.objects.filter(owner=user)
+    ][:1]
     return pages
 
 

@@ -63,7 +63,7 @@ def protect_invoiced(collector: Any, field: Any, sub_objs: Any, using: str) -> N
 class Rounding(models.IntegerChoices):
     """How billed time is rounded, per entry, before it goes on an invoice."""
 
-    EXACT = 0, _("Exact (to the minute)")
+    EXACT = 0, _("Exact")
     SIX = 6, _("Up to 6 minutes (0.1 h)")
     FIFTEEN = 15, _("Up to 15 minutes")
     THIRTY = 30, _("Up to 30 minutes")
