@@ -80,13 +80,11 @@ def seed(context: DemoContext) -> None:
         day = today - back * DAY
         if day.weekday() >= 5:
             continue
+        clock_at = datetime.datetime.combine(day, datetime.time(8), zone)
         for project in rng.sample(busy, k=min(len(busy), rng.randint(1, 3))):
             german = project.client.language == "de"
             words = WORK_DE if german else WORK_EN
             open_milestones = milestones.get(project.pk, [])
-            start = datetime.datetime.combine(
-                day, datetime.time(rng.choice([8, 9, 10, 13, 14])), zone
-            )
             minutes = rng.choice([45, 60, 90, 120, 150, 180])
             timed = rng.random() < 0.6
             entries.append(
@@ -95,8 +93,8 @@ def seed(context: DemoContext) -> None:
                     project=project,
                     milestone=rng.choice(open_milestones) if open_milestones else None,
                     work_on=day,
-                    started_at=start if timed else None,
-                    ended_at=start + datetime.timedelta(minutes=minutes) if timed else None,
+                    started_at=clock_at if timed else None,
+                    ended_at=clock_at + datetime.timedelta(minutes=minutes) if timed else None,
                     seconds=minutes * 60,
                     description=rng.choice(words),
                     is_billable=rng.random() < 0.9,
@@ -104,15 +102,26 @@ def seed(context: DemoContext) -> None:
                     is_out_of_scope=rng.random() < 0.05,
                 )
             )
+            clock_at += datetime.timedelta(minutes=minutes + 30)
     TimeEntry.objects.bulk_create(entries, batch_size=2000)
     context.count("time entries", len(entries))
 
-    # Budgets: estimates on the busiest project and its milestones, one of them overrun.
-    first = busy[0]
-    Project.objects.filter(pk=first.pk).update(estimated_hours=Decimal("60.00"))
-    for index, milestone in enumerate(milestones.get(first.pk, [])[:2]):
+    # Budgets: the busiest project with open milestones gets an estimate it has nearly used
+    # up, and one milestone an estimate it has passed (at risk: a delay notice is drafted).
+    booked: dict[int, int] = {}
+    for entry in entries:
+        if entry.milestone_id:
+            booked[entry.milestone_id] = booked.get(entry.milestone_id, 0) + entry.seconds
+    with_milestones = [p for p in busy if milestones.get(p.pk)] or busy
+    first = with_milestones[0]
+    project_seconds = sum(e.seconds for e in entries if e.project_id == first.pk)
+    Project.objects.filter(pk=first.pk).update(
+        estimated_hours=Decimal(max(int(project_seconds / 3600 / 0.85), 1))
+    )
+    for milestone in milestones.get(first.pk, [])[:1]:
+        hours = booked.get(milestone.pk, 0) / 3600
         Milestone.objects.filter(pk=milestone.pk).update(
-            estimated_hours=Decimal("6.00") if index == 0 else Decimal("30.00")
+            estimated_hours=Decimal(max(int(hours * 0.8), 1))
         )
     ProjectTimeSettings.objects.create(owner=user, project=first, hours_in_portal=True)
 

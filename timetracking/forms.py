@@ -343,7 +343,7 @@ class PortalHoursForm(forms.Form):
 
 class ExportForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=DATE)
-    end = forms.DateField(label=_("To"), widget=DATE)
+    end = forms.DateField(label=_("Until"), widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
