@@ -145,7 +145,8 @@ def timer_start(
 ) -> TimerStart:
     """Start the freelancer's timer; a timer running on other work becomes an entry first.
 
-    Safe to run twice: starting the same work again keeps the running timer. Two tabs that
+    Safe to run twice: starting the same project again (without naming another milestone)
+    keeps the running timer. Two tabs that
     start at the same moment race on the unique constraint (one timer per freelancer): the
     loser's insert fails inside a savepoint and it returns the winner's timer.
     """
@@ -156,7 +157,7 @@ def timer_start(
         if (
             running is not None
             and running.project_id == project.pk
-            and running.milestone_id == getattr(milestone, "pk", None)
+            and (milestone is None or running.milestone_id == milestone.pk)
         ):
             return TimerStart(timer=running, stopped=None, already_running=True)
         stopped = _timer_to_entry(running, now) if running is not None else None

@@ -56,8 +56,11 @@
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
     const move = moves[event.key];
     if (move) {
-      const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
-      const atEnd = input.selectionStart === input.value.length;
+      // A cell entered with Tab has its text selected: then the arrows leave it at once.
+      const length = input.value.length;
+      const all = input.selectionStart === 0 && input.selectionEnd === length;
+      const atStart = all || (input.selectionStart === 0 && input.selectionEnd === 0);
+      const atEnd = all || (input.selectionStart === length && input.selectionEnd === length);
       if ((event.key === "ArrowLeft" && !atStart) || (event.key === "ArrowRight" && !atEnd)) {
         return;
       }
