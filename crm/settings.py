@@ -228,9 +228,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "communications.tasks.dispatch_messages",
         "schedule": env.float("COMMS_DISPATCH_EVERY", default=60.0),
     },
-    # Retainer and recurring invoices are drafted on their day; forecasts from hours refreshed.
-    "plan-time": {
-        "task": "timetracking.tasks.plan_time",
+    # Retainer and recurring invoices are drafted on their day (a backlog over a few runs);
+    # forecasts from hours catch estimates edited on the milestone.
+    "plan-retainers": {
+        "task": "timetracking.tasks.plan_retainers",
+        "schedule": crontab(minute="*/5"),
+    },
+    "refresh-forecasts": {
+        "task": "timetracking.tasks.refresh_forecasts",
         "schedule": crontab(minute=7),
     },
 }

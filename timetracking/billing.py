@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,16 +49,32 @@ def hours_from_seconds(seconds: int) -> Decimal:
     return (Decimal(int(seconds)) / 3600).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def covered_by_retainer() -> Exists:
-    """EXISTS a retainer (with included hours) that covers the entry's project and day."""
-    return Exists(
-        Retainer.objects.filter(kind=Retainer.Kind.RETAINER, starts_on__lte=OuterRef("work_on"))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=OuterRef("work_on")))
+def project_retainers(project: Project) -> list[Retainer]:
+    """Return the retainers (with included hours) whose hours count the project's time: its
+    own, and those of its client that cover all of the client's projects (own ones first)."""
+    return list(
+        Retainer.objects.filter(kind=Retainer.Kind.RETAINER)
         .filter(
-            Q(project_id=OuterRef("project_id"))
-            | Q(covers_client=True, project__client_id=OuterRef("project__client_id"))
+            Q(project_id=project.pk) | Q(covers_client=True, project__client_id=project.client_id)
         )
+        .select_related("project")
+        .order_by("covers_client", "pk")
     )
+
+
+def retainer_days(project: Project, retainers: list[Retainer] | None = None) -> Q:
+    """Return a filter for the project's time that a retainer covers (its date ranges).
+
+    A plain date filter from one small query: a correlated EXISTS per entry made the project
+    page's figures take a second at 20,000 entries.
+    """
+    covered = Q(pk__in=[])
+    for retainer in project_retainers(project) if retainers is None else retainers:
+        days = Q(work_on__gte=retainer.starts_on)
+        if retainer.ends_on is not None:
+            days &= Q(work_on__lte=retainer.ends_on)
+        covered |= days
+    return covered
 
 
 def unbilled_time(project: Project, until: datetime.date | None = None) -> QuerySet[TimeEntry]:
@@ -68,7 +84,7 @@ def unbilled_time(project: Project, until: datetime.date | None = None) -> Query
         is_billable=True,
         invoice__isnull=True,
         change_request__isnull=True,
-    ).filter(~covered_by_retainer())
+    ).exclude(retainer_days(project))
     if until is not None:
         entries = entries.filter(work_on__lte=until)
     return entries

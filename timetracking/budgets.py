@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 
 from projects.models import Milestone, Project
 
-from .billing import covered_by_retainer, hours_from_seconds
+from .billing import hours_from_seconds, project_retainers, retainer_days
 from .models import BillingPeriod, ProjectTimeSettings, Retainer, TimeEntry
 from .retainers import retainer_month
 
@@ -65,23 +65,22 @@ class Budget:
         return min(self.percent, 100)
 
 
-def retainer_for(project: Project, today: datetime.date) -> Retainer | None:
+def retainer_for(
+    project: Project, today: datetime.date, retainers: list[Retainer] | None = None
+) -> Retainer | None:
     """Return the retainer (with included hours) that covers ``project`` today, if any."""
-    return (
-        Retainer.objects.filter(kind=Retainer.Kind.RETAINER, starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .filter(Q(project=project) | Q(covers_client=True, project__client_id=project.client_id))
-        .select_related("project")
-        .order_by("covers_client", "pk")  # the project's own retainer before a client-wide one
-        .first()
-    )
+    for retainer in project_retainers(project) if retainers is None else retainers:
+        if retainer.starts_on <= today and (retainer.ends_on is None or retainer.ends_on >= today):
+            return retainer
+    return None
 
 
 def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]:
     """Return the project's hours: in all, per milestone, unbilled, out of scope (one query),
     the last entries, its retainer's month and whether the portal shows hours."""
+    retainers = project_retainers(project)
     unbilled = Q(is_billable=True, invoice__isnull=True, change_request__isnull=True) & ~Q(
-        covered_by_retainer()
+        retainer_days(project, retainers)
     )
     flagged = Q(change_request__isnull=True) & (
         Q(is_out_of_scope=True) | Q(scope_item__is_in_scope=False)
@@ -113,7 +112,7 @@ def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]
         .select_related("milestone", "invoice")
         .order_by("-work_on", "-started_at", "-pk")[:8]
     )
-    retainer = retainer_for(project, today)
+    retainer = retainer_for(project, today, retainers)
     portal = (
         ProjectTimeSettings.objects.filter(project=project)
         .values_list("hours_in_portal", flat=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import logging
 import zoneinfo
 from collections import defaultdict
@@ -45,7 +46,10 @@ from .wording import date_text, number_text, words
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 250
+# Retainers handled per run: a backlog (the first of the month with thousands due) is worked off
+# over a few runs, five minutes apart, instead of in one long run.
+PLAN_LIMIT = 1000
 DAY = datetime.timedelta(days=1)
 
 
@@ -147,8 +151,13 @@ def period_label(retainer: Retainer, period_start: datetime.date, language: str)
         return str(period_start.year)
     if retainer.interval == Retainer.Interval.QUARTERLY:
         return f"Q{(period_start.month - 1) // 3 + 1} {period_start.year}"
+    return _month_label(period_start, language)
+
+
+@functools.lru_cache(maxsize=256)
+def _month_label(month: datetime.date, language: str) -> str:
     with translation.override(language):
-        return formats.date_format(period_start, "F Y")
+        return formats.date_format(month, "F Y")
 
 
 def pro_rata_text(retainer: Retainer, cover: Coverage, language: str) -> str:
@@ -249,13 +258,29 @@ def _zones(now: datetime.datetime) -> list[tuple[Q, datetime.date]]:
     return groups
 
 
+# What drafting reads of a retainer, its project and client (less to load per row).
+BATCH_FIELDS = (
+    *(f.name for f in Retainer._meta.concrete_fields),
+    "project__owner_id",
+    "project__client_id",
+    "project__currency",
+    "project__is_vat_exempt",
+    "project__vat_rate",
+    "project__hourly_rate",
+    "project__client__language",
+)
+
+
 def retainers_plan(
     *,
     now: datetime.datetime | None = None,
     owner_ids: Iterable[int] | None = None,
     batch_size: int = BATCH_SIZE,
+    limit: int = PLAN_LIMIT,
 ) -> int:
     """Draft the invoice of every retainer period whose day has come; return how many.
+
+    At most ``limit`` retainers are handled per run (the rest wait for the next run).
 
     Safe to run twice and to overlap: a run claims retainers in batches with SELECT ... FOR
     UPDATE SKIP LOCKED, so two runs never hold the same retainer; under the lock the row's
@@ -265,20 +290,22 @@ def retainers_plan(
     a second invoice. Each batch is one transaction.
     """
     now = now or timezone.now()
-    drafted = 0
+    drafted = handled = 0
     for owners, today in _zones(now):
         if owner_ids is not None:
             owners &= Q(owner_id__in=list(owner_ids))
-        for _round in range(100_000):
+        while handled < limit:
             with transaction.atomic():
                 batch = list(
                     Retainer.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(owners, next_draft_on__lte=today)
                     .select_related("project__client")
-                    .order_by("pk")[:batch_size]
+                    .only(*BATCH_FIELDS)
+                    .order_by("pk")[: min(batch_size, limit - handled)]
                 )
                 if not batch:
                     break
+                handled += len(batch)
                 drafted += _draft(batch, today, now)
     return drafted
 
@@ -320,7 +347,14 @@ def _draft(batch: list[Retainer], today: datetime.date, now: datetime.datetime) 
         ],
         batch_size=1000,
     )
-    Retainer.objects.bulk_update(batch, ["next_period_on", "next_draft_on"], batch_size=1000)
+    # One UPDATE per distinct next period (a batch has a few), not a CASE per row.
+    schedules: dict[tuple[Any, Any], list[int]] = defaultdict(list)
+    for retainer in batch:
+        schedules[(retainer.next_period_on, retainer.next_draft_on)].append(retainer.pk)
+    for (next_period_on, next_draft_on), ids in schedules.items():
+        Retainer.objects.filter(pk__in=ids).update(
+            next_period_on=next_period_on, next_draft_on=next_draft_on
+        )
     return invoices
 
 

@@ -1,9 +1,9 @@
 """Where receipts are stored: a private folder of MEDIA_ROOT, never served as a public URL.
 
-Receipts are only downloaded through a view that checks their owner (``url()`` names it). The folder lives inside
-MEDIA_ROOT so the backup of MEDIA_ROOT covers it; the web server must not serve it (docs/time.md,
-docs/deploy.md). The location is read from the settings at each use, so tests that move
-MEDIA_ROOT move it too.
+Receipts are only downloaded through a view that checks their owner (``url()`` names it).
+The folder lives inside MEDIA_ROOT so the backup of MEDIA_ROOT covers it; the web server must
+not serve it (docs/time.md, docs/deploy.md). The location is read from the settings at each
+use, so tests that move MEDIA_ROOT move it too.
 """
 
 from __future__ import annotations

@@ -8,9 +8,12 @@ from . import forecasts, retainers
 
 
 @shared_task(soft_time_limit=240, time_limit=300)
-def plan_time() -> dict[str, int]:
-    """Draft due retainer and recurring invoices, refresh forecasts from hours; safe twice."""
-    return {
-        "invoices": retainers.retainers_plan(),
-        "forecasts": forecasts.forecasts_refresh(),
-    }
+def plan_retainers() -> int:
+    """Draft the retainer and recurring invoices whose day has come; safe to run twice."""
+    return retainers.retainers_plan()
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def refresh_forecasts() -> int:
+    """Write or withdraw the milestone forecasts from hours (catches edited estimates)."""
+    return forecasts.forecasts_refresh()
