@@ -94,11 +94,9 @@ def freelancer_pages(user: User) -> list[str]:
 def time_pages(user: User) -> list[str]:
     from timetracking.models import Expense, Retainer, TimeEntry
 
-    pages = [
-        reverse(f"timetracking:{name}")
-        for name in ("week", "timer", "timer_widget", "entry_create", "expenses", "expense_create")
-        + ("retainers", "retainer_create", "settings")
-    ]
+    names = ["week", "timer", "timer_widget", "entry_create", "expenses", "expense_create"]
+    names += ["retainers", "retainer_create", "settings"]
+    pages = [reverse(f"timetracking:{name}") for name in names]
     entry = TimeEntry.objects.filter(owner=user).first()
     if entry:
         pages += [
