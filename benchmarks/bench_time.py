@@ -2,14 +2,15 @@
 entries, and the retainer planner over 10,000 retainers.
 
 Standalone: ``DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_time.py``.
-Creates (or recreates) the freelancer ``bench-time`` (50,000 entries over three years on 200
-projects, 20,000 of them on the project measured) and 100 freelancers ``bench-retainer-NNN``
-with 100 retainers each (half retainers with included hours and some time, half plain recurring
-invoices), all with bulk inserts. Pages go through Django's test client in-process: median and
-95th percentile of RUNS requests after WARMUP, and the SQL query count, measured with 500 and
-with 50,000 entries (the count must not change). The planner is timed on its first run of the
-month (every retainer due: 10,000 invoices drafted), on a second run right after (nothing due)
-and, for the race, twice at once in two threads. Writes benchmarks/results/time.md.
+Creates (or recreates) the freelancer ``bench-time`` (50,000 entries over ten years on 200
+projects, 20,000 of them on the project measured, about eight projects in any week) and 100
+freelancers ``bench-retainer-NNN`` with 100 retainers each (half retainers with included hours
+and some time, half plain recurring invoices), all with bulk inserts. Pages go through Django's
+test client in-process: median and 95th percentile of RUNS requests after WARMUP, and the SQL
+query count, measured with 500 and with 50,000 entries (the count must not change). The
+planner is timed as beat runs it on the first of the month (every retainer due: 10,000
+invoices, at most PLAN_LIMIT per run), on a run with nothing due, and with two planners at once
+until both find nothing. Writes benchmarks/results/time.md.
 """
 
 from __future__ import annotations
@@ -85,14 +86,22 @@ def freelancer(username: str) -> User:
 
 
 def seed_entries(user: User, count: int, rng: random.Random, projects: list[Project]) -> None:
-    """Add ``count`` entries: 40 % on the first project, the rest spread over three years."""
+    """Add ``count`` entries over ten years: 40 % on the first project (the one measured), the
+    rest on the few projects running at the time (each of the others runs for a few weeks, as a
+    freelancer's projects do, so a week shows about eight of them)."""
     today = timezone.localdate()
-    measured = projects[0]
+    measured, others = projects[0], projects[1:]
     milestones = list(Milestone.objects.filter(project=measured))
+    span = 10 * 365
     rows = []
     for index in range(count):
-        project = measured if index % 5 < 2 else projects[index % len(projects)]
-        day = today - rng.randint(0, 3 * 365) * DAY
+        back = rng.randint(0, span)
+        day = today - back * DAY
+        if index % 5 < 2:
+            project = measured
+        else:
+            running = int((span - back) / span * (len(others) - 8))
+            project = others[running + rng.randint(0, 7)]
         start = datetime.datetime.combine(day, datetime.time(rng.randint(7, 17)), datetime.UTC)
         minutes = rng.choice([15, 30, 45, 60, 90, 120])
         timed = index % 3 == 0
@@ -263,6 +272,11 @@ def main() -> int:
     seed_entries(user, ENTRIES - 500, rng, list(Project.objects.filter(owner=user).order_by("pk")))
     entries = TimeEntry.objects.filter(owner=user).count()
     on_project = TimeEntry.objects.filter(project=project).count()
+    this_week = TimeEntry.objects.filter(
+        owner=user, work_on__gte=monday, work_on__lte=monday + 6 * DAY
+    )
+    week_entries = this_week.count()
+    week_projects = this_week.values("project").distinct().count()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE timetracking_timeentry")
     with settings:
@@ -319,8 +333,9 @@ def main() -> int:
     lines = [
         "## Time tracking",
         "",
-        f"One freelancer with {entries:,} time entries over three years on 200 projects, "
-        f"{on_project:,} of them on the project measured (8 milestones with estimates); "
+        f"One freelancer with {entries:,} time entries over ten years on 200 projects, "
+        f"{on_project:,} of them on the project measured (8 milestones with estimates), about "
+        f"{week_entries} entries on {week_projects} projects in the week shown; "
         f"{RETAINERS:,} retainers of {RETAINER_OWNERS} freelancers (half with included hours, "
         f"a tenth of those with 12 h of last month's time, half plain monthly recurring "
         f"invoices), all due on the run measured; seeded in {seeded:.0f} s. Pages through the "

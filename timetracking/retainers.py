@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 250
 # Retainers handled per run: a backlog (the first of the month with thousands due) is worked off
 # over a few runs, five minutes apart, instead of in one long run.
-PLAN_LIMIT = 1000
+PLAN_LIMIT = 500
 DAY = datetime.timedelta(days=1)
 
 

@@ -48,6 +48,28 @@ class Row:
         return hours_from_seconds(self.seconds)
 
 
+# What the week view shows of an entry, its project, client and milestone.
+WEEK_FIELDS = (
+    "owner_id",
+    "project_id",
+    "milestone_id",
+    "invoice_id",
+    "work_on",
+    "started_at",
+    "ended_at",
+    "seconds",
+    "description",
+    "is_billable",
+    "is_out_of_scope",
+    "billed_at",
+    "project__title",
+    "project__status",
+    "project__client_id",
+    "project__client__name",
+    "milestone__title",
+)
+
+
 def week_grid(
     *, user: Any, monday: datetime.date, extra_project: Project | None = None
 ) -> dict[str, Any]:
@@ -57,7 +79,8 @@ def week_grid(
     entries = list(
         TimeEntry.objects.owned_by(user)
         .filter(work_on__gte=monday, work_on__lte=sunday)
-        .select_related("project__client", "milestone", "invoice")
+        .select_related("project__client", "milestone")
+        .only(*WEEK_FIELDS)
         .order_by("work_on", "started_at", "pk")
     )
     projects: dict[int, Project] = {}

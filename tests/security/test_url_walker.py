@@ -143,6 +143,10 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         "pk": [message.pk for message in objects["message"]],
         "pause_id": [pause.pk for pause in objects["pause"]],
         "link_id": [link.pk for link in objects["portal_link"]],
+        "entry_id": [entry.pk for entry in objects["time_entry"]],
+        "expense_id": [expense.pk for expense in objects["expense"]],
+        "retainer_id": [retainer.pk for retainer in objects["retainer"]],
+        "name": [expense.receipt.name for expense in objects["expense"]],
         "uidb64": [urlsafe_base64_encode(force_bytes(who.user.pk))],
     }
     if kwarg == "token":
@@ -230,6 +234,7 @@ def secrets_of(alice: Freelancer) -> list[str]:
         values += [client.name, client.email]
     values += [alice.first("contact").email, alice.first("note").body]
     values += [alice.first("project").title, alice.first("change_request").title]
+    values += [alice.first("time_entry").description, alice.first("expense").description]
     return values
 
 
@@ -317,6 +322,7 @@ def test_it_knows_every_url_parameter_of_the_project() -> None:
     known = {
         "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
         "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "token", *PLAIN_KWARGS,
+        "entry_id", "expense_id", "retainer_id", "name",
     }  # fmt: skip
     unknown = {
         (route.name, kwarg)
