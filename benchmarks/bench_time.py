@@ -252,6 +252,8 @@ def main() -> int:
         "Week view (this week)": f"/time/?on={monday.isoformat()}",
         "Project page": f"/projects/{project.pk}/",
         "Project time page (entries, page 1)": f"/time/projects/{project.pk}/",
+        # Not time tracking: how busy the machine is (the same page in docs/performance.md).
+        "Client list, 20 clients (reference)": "/clients/",
     }
     results: dict[str, dict[str, object]] = {}
     settings = override_settings(
@@ -329,7 +331,11 @@ def main() -> int:
     load = os.getloadavg()[0]
 
     flat = all(row["small_queries"] == row["queries"] for row in results.values())
-    pages_ok = all(row["p95"] < PAGE_TARGET_MS for row in results.values())  # type: ignore[operator]
+    pages_ok = all(
+        row["p95"] < PAGE_TARGET_MS  # type: ignore[operator]
+        for label, row in results.items()
+        if "reference" not in label
+    )
     lines = [
         "## Time tracking",
         "",
@@ -357,7 +363,9 @@ def main() -> int:
         f"| first run of the month (all due; at most {retainers.PLAN_LIMIT:,} per run) "
         f"| {first:.2f} | {drafted:,} | < 2 s {'ok' if first < PLANNER_TARGET_S else 'MISSED'} |",
         f"| the backlog, run after run ({len(backlog)} runs, the last finds nothing) "
-        f"| {sum(s for s, _n in backlog):.2f} in all, slowest {max(s for s, _n in backlog):.2f} "
+        f"| {sum(s for s, _n in backlog):.2f} in all; per run median "
+        f"{statistics.median(s for s, n in backlog if n):.2f}, slowest "
+        f"{max(s for s, _n in backlog):.2f} "
         f"| {sum(n for _s, n in backlog):,} | each run < 2 s "
         f"{'ok' if max(s for s, _n in backlog) < PLANNER_TARGET_S else 'MISSED'} |",
         f"| a run with nothing due (steady state) | {second:.3f} | {again} | < 2 s "

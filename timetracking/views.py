@@ -202,19 +202,17 @@ def timer_cut(request: HttpRequest) -> HttpResponse:
     try:
         entry = services.timer_stop(user=request.user, ended_at=form.cleaned_data["ended_at"])
     except TimeError as error:
+        if request.htmx:
+            return HttpResponse(str(error), status=422)
         messages.error(request, str(error))
         return _back(request, reverse("timetracking:timer"))
-    if entry is not None:
+    if entry is not None and not request.htmx:
         messages.success(
             request,
             _("Timer cut: %(hours)s h booked on %(project)s.")
             % {"hours": entry.hours, "project": entry.project.title},
         )
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
-    return _back(request, reverse("timetracking:timer"))
+    return _timer_changed(request, reverse("timetracking:timer"))
 
 
 # ---------------------------------------------------------------------------------------------
