@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from projects.models import Project
 
@@ -28,6 +29,7 @@ class Cell:
     name: str = ""
     value: str = ""
     error: str = ""
+    label: str = ""
 
     @property
     def hours(self) -> Decimal:
@@ -90,6 +92,9 @@ def week_grid(
         sums[(entry.project_id, entry.work_on)].append(entry)
     if extra_project is not None:
         projects.setdefault(extra_project.pk, extra_project)
+    labels = {
+        day: f"{date_format(day, 'l')}, {date_format(day, 'SHORT_DATE_FORMAT')}" for day in days
+    }
     rows = []
     for project in sorted(
         projects.values(), key=lambda p: (p.client.name.lower(), p.title.lower())
@@ -107,6 +112,7 @@ def week_grid(
                 ),
             )
             cell.name = f"c-{project.pk}-{day:%Y%m%d}"
+            cell.label = f"{project.title}, {labels[day]}"
             cell.value = clock.hours_text(cell.seconds) if cell.seconds else ""
             row.cells.append(cell)
         rows.append(row)
