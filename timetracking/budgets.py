@@ -180,6 +180,7 @@ def budgets_alerting(*, user: Any) -> list[dict[str, Any]]:
             estimate=F("estimated_hours"),
         )
         .annotate(project_id=F("pk"))
+        .order_by()  # no ORDER BY inside a UNION (SQLite refuses it)
         .values_list(*fields)
     )
     milestones = (
@@ -193,6 +194,7 @@ def budgets_alerting(*, user: Any) -> list[dict[str, Any]]:
             client_name=F("project__client__name"),
             estimate=F("estimated_hours"),
         )
+        .order_by()
         .values_list(*fields)
     )
     rows = list(projects.union(milestones, all=True).order_by("-booked", "pk")[:100])
