@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from projects.models import Milestone, Project
+from projects.models import Milestone, Project, ScopeItem
 
 from .billing import hours_from_seconds, project_retainers, retainer_days
 from .models import BillingPeriod, ProjectTimeSettings, Retainer, TimeEntry
@@ -82,8 +82,13 @@ def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]
     unbilled = Q(is_billable=True, invoice__isnull=True, change_request__isnull=True) & ~Q(
         retainer_days(project, retainers)
     )
+    # The project's out-of-scope items as a subquery (PostgreSQL hashes it once), not a join
+    # of every entry to its scope item.
+    out_of_scope = (
+        ScopeItem.objects.filter(project=project, is_in_scope=False).order_by().values("pk")
+    )
     flagged = Q(change_request__isnull=True) & (
-        Q(is_out_of_scope=True) | Q(scope_item__is_in_scope=False)
+        Q(is_out_of_scope=True) | Q(scope_item_id__in=Subquery(out_of_scope))
     )
     rows = (
         TimeEntry.objects.filter(project=project)
@@ -109,7 +114,7 @@ def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]
             per_milestone[row["milestone_id"]] = row["total"]
     recent = list(
         TimeEntry.objects.filter(project=project)
-        .select_related("milestone", "invoice")
+        .select_related("milestone")
         .order_by("-work_on", "-started_at", "-pk")[:8]
     )
     retainer = retainer_for(project, today, retainers)
