@@ -11,6 +11,10 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from .. import budgets, clock, selectors
 
@@ -44,3 +48,36 @@ def hm(seconds: Any) -> str:
         return clock.hours_text(int(seconds))
     except (TypeError, ValueError):
         return ""
+
+
+@register.simple_tag
+def budget_label(budget: budgets.Budget | None) -> SafeString | str:
+    """Render "32 of 40 h" with a badge at 80 % and over 100 % (as timetracking/_budget.html)."""
+    if budget is None:
+        return ""
+    hours = number_format(budget.hours, 2)
+    if not budget.estimate:
+        return _("%(hours)s h") % {"hours": hours}
+    text = _("%(hours)s of %(estimate)s h") % {
+        "hours": hours,
+        "estimate": number_format(budget.estimate, 2),
+    }
+    label = format_html('<span class="budget budget-{}">{}</span>', budget.state, text)
+    if budget.state == "over":
+        return format_html(
+            '{} <span class="badge text-bg-danger">{}</span>', label, _("over budget")
+        )
+    if budget.state == "warn":
+        return format_html(
+            '{} <span class="badge text-bg-warning">{} %</span>', label, budget.percent
+        )
+    return label
+
+
+@register.simple_tag
+def milestone_hours(summary: dict[str, Any], milestone: Any) -> SafeString | str:
+    """Render " · 12 of 16 h" for a milestone of the project page ("" without hours)."""
+    budget = milestone_budget(summary, milestone)
+    if budget is None or not (budget.estimate or budget.hours):
+        return ""
+    return format_html(' · <span class="milestone-hours">{}</span>', budget_label(budget))
