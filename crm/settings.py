@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "timeline",
     "clients",
     "projects",
+    "timetracking",
     "communications",
     "portal",
     "dashboard",
@@ -244,6 +245,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "inbox.tasks.fetch_mailboxes",
         "schedule": env.float("INBOX_FETCH_EVERY", default=120.0),
         "options": {"expires": env.float("INBOX_FETCH_EVERY", default=120.0)},
+    },
+    # Retainer and recurring invoices are drafted on their day (a backlog over a few runs);
+    # forecasts from hours catch estimates edited on the milestone.
+    "plan-retainers": {
+        "task": "timetracking.tasks.plan_retainers",
+        "schedule": crontab(minute="*/5"),
+    },
+    "refresh-forecasts": {
+        "task": "timetracking.tasks.refresh_forecasts",
+        "schedule": crontab(minute=7),
     },
 }
 # Keep the database connection across tasks (Celery's Django fix-up closes it after each).

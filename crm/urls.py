@@ -36,6 +36,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("clients/", include("clients.urls")),
     path("projects/", include("projects.urls")),
+    path("time/", include("timetracking.urls")),
     path("messages/", include("communications.urls")),
     path("inbox/", include("inbox.urls")),
     path("portal/", include("portal.urls")),

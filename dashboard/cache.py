@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from communications import replies
 from crm import freshness
 from projects.selectors.scope import goodwill_by_client
+from timetracking import budgets as time_budgets
 
 from . import charts, selectors
 
@@ -69,6 +70,20 @@ CARD_GROUPS: dict[str, tuple[tuple[str, ...], Compute]] = {
     "quiet": (
         (CLIENT, ACTIVITY, MESSAGE),
         lambda user, today, now: {"quiet_clients": selectors.clients_quiet(user=user, now=now)},
+    ),
+    "time": (
+        (
+            "timetracking.timeentry",
+            "timetracking.billingperiod",
+            "projects.milestone",
+            INVOICE,
+            PROJECT,
+            CLIENT,
+        ),
+        lambda user, today, now: {
+            "budgets": time_budgets.budgets_alerting(user=user),
+            "retainer_drafts": time_budgets.retainer_drafts(user=user),
+        },
     ),
     "charts": (
         (PAYMENT, INVOICE, REVISION, PROJECT, CLIENT),

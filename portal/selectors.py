@@ -13,6 +13,7 @@ from django.db.models import Case, Count, Q, Value, When
 
 from projects.models import Invoice, Offer, Project, RevisionRound
 from projects.selectors.scope import scope_split
+from timetracking.budgets import portal_hours
 
 from .models import PortalLink
 
@@ -75,6 +76,7 @@ def portal_page_data(link: PortalLink, today: datetime.date) -> dict[str, Any]:
         "offer_state": offer_state(offer, today),
         "invoices": list(issued_invoices(project)),
         "today": today,
+        "hours": portal_hours(project, today=today),
     }
 
 

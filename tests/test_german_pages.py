@@ -92,6 +92,29 @@ def freelancer_pages(user: User) -> list[str]:
 
     pages += [reverse("inbox:list"), reverse("inbox:list") + "?show=all", reverse("inbox:settings")]
     pages += [mail.get_absolute_url() for mail in InboundMail.objects.filter(owner=user)[:3]]
+    pages += time_pages(user)
+    return pages
+
+
+def time_pages(user: User) -> list[str]:
+    from timetracking.models import Expense, Retainer, TimeEntry
+
+    names = ["week", "timer", "timer_widget", "entry_create", "expenses", "expense_create"]
+    names += ["retainers", "retainer_create", "settings"]
+    pages = [reverse(f"timetracking:{name}") for name in names]
+    entry = TimeEntry.objects.filter(owner=user).first()
+    if entry:
+        pages += [
+            reverse("timetracking:week") + f"?on={entry.work_on.isoformat()}",
+            reverse("timetracking:entry_edit", args=[entry.pk]),
+            reverse("timetracking:project", args=[entry.project_id]),
+            reverse("timetracking:invoice", args=[entry.project_id]),
+        ]
+    pages += [r.get_absolute_url() for r in Retainer.objects.filter(owner=user)]
+    pages += [
+        reverse("timetracking:expense_edit", args=[e.pk])
+        for e in Expense.objects.filter(owner=user)
+    ][:1]
     return pages
 
 

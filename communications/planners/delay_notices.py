@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from projects.models import Milestone, Project
+from timetracking.forecasts import hours_forecast_ids
 
 from ..models import Message
 from .base import (
@@ -81,6 +82,9 @@ def delay_notices_plan(
             {m.project.owner_id for m in milestones},
             {m.project.client_id for m in milestones},
         )
+        # A forecast the hours wrote (timetracking) is an estimate: its notice always waits for
+        # the freelancer's approval.
+        from_hours = hours_forecast_ids(milestones)
         for milestone in milestones:
             project = milestone.project
             client = client_of(project)
@@ -89,7 +93,8 @@ def delay_notices_plan(
                 kind=Message.Kind.DELAY_NOTICE,
                 dedupe_key=delay_key(milestone),
                 context=batch.context(client, group.today, project=project, milestone=milestone),
-                automatic=batch.rules_for(client).delay_notice_mode == "auto",
+                automatic=batch.rules_for(client).delay_notice_mode == "auto"
+                and milestone.pk not in from_hours,
                 project=project,
                 milestone=milestone,
             )

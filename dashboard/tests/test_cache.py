@@ -56,7 +56,7 @@ def test_a_change_recomputes_only_the_cards_that_read_it(
     # A client's name shows on every card: everything is computed again.
     quiet.name = "Laute GmbH"
     quiet.save()
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         alice_client.get(URL)
 
 
@@ -76,10 +76,10 @@ def test_the_dashboard_caches_per_freelancer_day_and_language(
     # Another interface language (month labels) or another day: computed afresh.
     alice.profile.language = "de"
     alice.profile.save()
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         assert alice_client.get(URL).context["today"] == timezone.localdate()
     tomorrow = timezone.now() + datetime.timedelta(days=1)
-    with time_machine.travel(tomorrow), django_assert_num_queries(17):
+    with time_machine.travel(tomorrow), django_assert_num_queries(19):
         alice_client.get(URL)
 
 
@@ -99,7 +99,7 @@ def test_it_serves_and_writes_without_a_cache(
     with pytest.raises(Exception):  # noqa: B017,PT011 - proves the cache really is down
         cache.get("x")
     assert freshness.generations(alice.pk, LABELS) is None
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         response = alice_client.get(URL)
     assert response.status_code == 200
     assert "Ohne Cache" in response.content.decode()

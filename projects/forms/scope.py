@@ -24,7 +24,7 @@ class ScopeItemForm(forms.ModelForm):
 class MilestoneForm(forms.ModelForm):
     class Meta:
         model = Milestone
-        fields = ("title", "due_on", "forecast_on", "delay_reason", "done_on")
+        fields = ("title", "due_on", "estimated_hours", "forecast_on", "delay_reason", "done_on")
         widgets: ClassVar = {"due_on": DATE, "forecast_on": DATE, "done_on": DATE}
 
     def clean(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import ClassVar
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,15 @@ class Milestone(TimestampedModel):
     delay_reason = models.CharField(_("reason for the delay"), max_length=500, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    estimated_hours = models.DecimalField(
+        _("estimated hours"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("The budget in hours; time booked on the milestone is measured against it."),
+    )
 
     objects = MilestoneQuerySet.as_manager()
 

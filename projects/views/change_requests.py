@@ -63,7 +63,8 @@ def change_request_detail(request: HttpRequest, change_request_id: int) -> HttpR
     posted = request.method == "POST"
     decision = request.POST.get("decision", "") if posted else ""
     accept_form = ChangeAcceptForm(
-        request.POST if decision == "accept" else None, initial={"deadline_impact_days": 0}
+        request.POST if decision == "accept" else None,
+        initial={"deadline_impact_days": 0, "price": change_request.price},
     )
     decline_form = ChangeDeclineForm(request.POST if decision == "decline" else None)
     if posted:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clients.tests.factories import ClientFactory, ContactFactory, NoteFactory, TagFactory
 from communications.models import Message, MessageTemplate, ReminderPause
@@ -32,8 +33,9 @@ from projects.tests.factories import (
     RevisionFactory,
     ScopeItemFactory,
 )
+from timetracking.models import Expense, Retainer, TimeEntry
 
-SECURITY_APPS = ("crm", "clients", "projects", "communications", "inbox", "banking")
+SECURITY_APPS = ("crm", "clients", "projects", "communications", "inbox", "banking", "timetracking")
 
 
 @dataclass
@@ -113,6 +115,29 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
     )
     pause = ReminderPause.objects.create(owner=user, client=client, reason=f"{prefix} Streit")
     link = PortalLink.objects.create(owner=user, project=project)
+    entry = TimeEntry.objects.create(
+        owner=user,
+        project=project,
+        work_on=datetime.date(2026, 11, 2),
+        seconds=3600,
+        description=f"{prefix} secret work",
+    )
+    expense = Expense.objects.create(
+        owner=user,
+        project=project,
+        spent_on=datetime.date(2026, 11, 2),
+        description=f"{prefix} Stockfotos",
+        amount=Decimal("119.00"),
+        receipt=SimpleUploadedFile("beleg.pdf", b"%PDF-1.4 secret"),
+    )
+    retainer = Retainer.objects.create(
+        owner=user,
+        project=project,
+        title=f"{prefix} Betreuung",
+        amount=Decimal("900.00"),
+        included_hours=Decimal(10),
+        starts_on=datetime.date(2026, 10, 1),
+    )
     audit = AuditEntry.objects.create(
         owner=user,
         actor=user.username,
@@ -148,6 +173,9 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
             "statement": [statement],
             "bank_entry": bank_entries,
             "known_account": [known],
+            "time_entry": [entry],
+            "expense": [expense],
+            "retainer": [retainer],
         },
     )
 

@@ -146,6 +146,9 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         "statement_id": [statement.pk for statement in objects["statement"]],
         "entry_id": [entry.pk for entry in objects["bank_entry"]],
         "known_id": [known.pk for known in objects["known_account"]],
+        "expense_id": [expense.pk for expense in objects["expense"]],
+        "retainer_id": [retainer.pk for retainer in objects["retainer"]],
+        "name": [expense.receipt.name for expense in objects["expense"]],
         "uidb64": [urlsafe_base64_encode(force_bytes(who.user.pk))],
     }
     if kwarg == "token":
@@ -154,6 +157,9 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         if route.name.startswith("portal:"):
             return token_of_link
         return ["set-password", "abc-123456789abcdef"]
+    if kwarg == "entry_id":  # a bank statement's booking, or a time entry
+        kind = "bank_entry" if route.name.startswith("banking:") else "time_entry"
+        return [row.pk for row in objects[kind]]
     if route.name.startswith("inbox:") and kwarg == "pk":
         kind = {"inbox:attachment": "attachment"}.get(route.name, "mail")
         return [row.pk for row in objects[kind]]
@@ -236,6 +242,7 @@ def secrets_of(alice: Freelancer) -> list[str]:
         values += [client.name, client.email]
     values += [alice.first("contact").email, alice.first("note").body]
     values += [alice.first("project").title, alice.first("change_request").title]
+    values += [alice.first("time_entry").description, alice.first("expense").description]
     return values
 
 
@@ -323,7 +330,7 @@ def test_it_knows_every_url_parameter_of_the_project() -> None:
     known = {
         "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
         "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "token", *PLAIN_KWARGS,
-        "statement_id", "entry_id", "known_id",
+        "statement_id", "entry_id", "known_id", "expense_id", "retainer_id", "name",
     }  # fmt: skip
     unknown = {
         (route.name, kwarg)
