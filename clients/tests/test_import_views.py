@@ -35,9 +35,12 @@ def test_it_goes_straight_to_the_preview_for_a_known_export(alice_client: Any, a
     assert "recognised as Outlook (German)" in body
     assert "2 new clients" in body
     assert "Herr Schneider" in body
-    assert "Formal (Sie / formal English)" in body and ">German<" in body
-    assert ">de<" not in body and ">formal<" not in body  # labels, never codes
-    assert "Ignored columns:" in body and "Notizen" in body
+    assert "Formal (Sie / formal English)" in body
+    assert ">German<" in body
+    assert ">de<" not in body
+    assert ">formal<" not in body
+    assert "Ignored columns:" in body
+    assert "Notizen" in body
     assert not Client.objects.exists()
 
 
@@ -49,7 +52,8 @@ def test_it_asks_for_the_mapping_of_an_unknown_sheet_and_keeps_the_file(
     mapping_url = reverse("clients:import_mapping", args=[upload_row.pk])
     assert response.url == mapping_url
     body = alice_client.get(mapping_url).content.decode()
-    assert "Bemerkung" in body and "Empfehlung von Jonas" in body
+    assert "Bemerkung" in body
+    assert "Empfehlung von Jonas" in body
     assert '<option value="email" selected>' in body
 
     # A mapping without any name column is refused; the file stays, nothing to upload again.
