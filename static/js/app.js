@@ -86,6 +86,18 @@ function clientPickersInit(root) {
     });
     // A picker inside an htmx form (the template preview) submits on change like the select did.
     picker.on("change", () => select.dispatchEvent(new Event("change", { bubbles: true })));
+    // Names for assistive technology: Tom Select points the <label> at its search box; the
+    // hidden <select> keeps the same name, and a picker without a visible label is named by
+    // its data-label (or placeholder).
+    const label = document.getElementById(`${select.id}-ts-label`);
+    const control = picker.control_input;
+    if (label) {
+      select.setAttribute("aria-labelledby", label.id);
+    } else {
+      const name = select.dataset.label || select.getAttribute("aria-label") || select.dataset.placeholder || "";
+      select.setAttribute("aria-label", name);
+      control.setAttribute("aria-label", name);
+    }
   });
 }
 document.addEventListener("DOMContentLoaded", () => clientPickersInit(document));
