@@ -61,7 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="crm.backends.EmailOrUsernameBackend")
             messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("crm:profile")
+            return redirect("dashboard:setup")  # the first-run setup (dashboard/setup.py)
     return render(request, "registration/signup.html", {"form": form})
 
 
