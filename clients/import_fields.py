@@ -181,6 +181,15 @@ VCARD_MAPPING = {
 }
 
 
+def format_label(stored: str) -> str:
+    """Return the label of a stored ``ImportUpload.detected_format`` in the active language:
+    a known format's key, else the name of the freelancer's preset (shown as it is)."""
+    labels = {known.key: known.label for known in FORMATS}
+    labels["vcard"] = _("vCard (Apple Contacts and other address books)")
+    labels["template"] = _("Kundenpflege template or export")
+    return str(labels.get(stored, stored))
+
+
 def normalise(header: str) -> str:
     """Return a header as a comparable word: lower case, letters and digits only, no accents."""
     text = header.casefold().replace("ß", "ss")

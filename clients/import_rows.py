@@ -474,7 +474,8 @@ def import_upload_store(
             filename=filename[:200],
             content=content,
             file_kind=table.kind,
-            detected_format=detection.format_label[:40],
+            # A known format's key (translated when shown), or the preset's name.
+            detected_format=(detection.format_key or detection.format_label)[:40],
             mapping=detection.mapping,
             mapping_done=detection.certain,
         )

@@ -23,6 +23,7 @@ from .forms import ImportConfirmForm, ImportMappingForm, ImportUploadForm
 from .import_fields import (
     TARGETS,
     TEMPLATE_TARGETS,
+    format_label,
     mapping_detect,
     target_choices,
     template_header,
@@ -214,6 +215,7 @@ def client_import_preview(request: HttpRequest, upload_id: int) -> HttpResponse:
     ]
     context = {
         "upload": upload,
+        "format_label": format_label(upload.detected_format),
         "rows": rows[:PREVIEW_ROWS],
         "hidden_rows": max(len(rows) - PREVIEW_ROWS, 0),
         "counts": counts,
