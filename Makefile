@@ -80,6 +80,7 @@ load: setup
 ## Retake docs/screenshot.png from a running `make run` (demo data loaded).
 screenshot: $(VENV)/.installed
 	$(PY) scripts/screenshot.py http://127.0.0.1:8000 docs/screenshot.png /clients/
+	$(PY) scripts/screenshot_import.py http://127.0.0.1:8000
 
 clean:
 	rm -rf .celery .cache staticfiles .pytest_cache db.sqlite3
