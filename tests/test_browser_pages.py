@@ -102,3 +102,22 @@ def test_the_pages_before_logging_in(page: Any) -> None:
     for url in ("/accounts/login/", "/accounts/signup/", "/accounts/password_reset/"):
         page.goto(url)
         expect(page.locator("h1").first).to_be_visible()
+
+
+def test_the_first_run_setup_and_sending_as_yourself(page: Any, alice: Any, settings: Any) -> None:
+    from crm.senders import sender_token
+
+    settings.CLIENT_MAIL_FROM = "freelancer"
+    profile = alice.profile
+    profile.sender_email = "alice@studio-alice.example"
+    profile.save()
+    browser_log_in(page)
+    for step in ("business", "sender", "clients"):
+        visit(page, f"/welcome/{step}/")
+    visit(page, "/settings/")
+    expect(page.get_by_test_id("sender-pending")).to_be_visible()
+    visit(page, f"/sender/confirm/{sender_token(profile)}/")
+    page.get_by_role("button", name="Yes, this is my address").click()
+    expect(page.get_by_test_id("sender-confirmed")).to_be_visible()
+    visit(page, "/settings/")
+    expect(page.get_by_test_id("sender-verified")).to_be_visible()
