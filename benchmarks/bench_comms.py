@@ -140,8 +140,10 @@ def prepare() -> User:
 def time_planners(user: User) -> list[tuple[Any, ...]]:
     import time_machine
 
-    from communications.planning import delay_notices_plan, keep_in_touch_plan, status_updates_plan
-    from communications.reminders import reminders_plan
+    from communications.planners.delay_notices import delay_notices_plan
+    from communications.planners.keep_in_touch import keep_in_touch_plan
+    from communications.planners.reminders import reminders_plan
+    from communications.planners.status_updates import status_updates_plan
 
     rows = []
     for name, planner in (

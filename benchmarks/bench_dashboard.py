@@ -307,7 +307,7 @@ def main() -> int:
         f"| {size / 1024:.0f} KiB |\n\n"
         f"Load average during the run: {load:.1f} on {os.cpu_count()} cores.\n\n"
         f"Target: under 150 ms server time ({verdict} at p95). The query count is the same for "
-        "any data size (asserted in crm/tests/test_dashboard.py).\n"
+        "any data size (asserted in dashboard/tests/test_dashboard.py).\n"
     )
     print(section)
     RESULT.parent.mkdir(parents=True, exist_ok=True)

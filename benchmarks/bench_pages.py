@@ -174,17 +174,16 @@ def seed_large() -> None:
 
 
 def seed_multi() -> None:
-    import importlib
     import random
 
     from django.db import transaction
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from crm.demo import DEMO_APPS, DemoContext
+    from crm.demo import DemoContext, demo_modules
     from crm.management.commands.demo_data import demo_user_refresh
 
-    modules = [importlib.import_module(f"{app}.demo") for app in DEMO_APPS]
+    modules = demo_modules()
     started = time.monotonic()
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         for number in range(MULTI_FREELANCERS):

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from crm.demo import DemoContext
+from timeline.models import Activity
 
 from .models import Client, Contact, Note, Tag
 
@@ -76,8 +77,6 @@ def wipe(user: Any) -> None:
 
 def seed(context: DemoContext) -> None:
     """Create clients with contacts, tags, notes and their timeline entries (bulk inserts)."""
-    from timeline.models import Activity
-
     rng = context.rng
     user = context.user
     tags = Tag.objects.bulk_create([Tag(owner=user, name=name) for name in TAGS])
@@ -103,24 +102,7 @@ def seed(context: DemoContext) -> None:
         for client in clients
     ]
     Contact.objects.bulk_create(contacts, batch_size=1000)
-    notes = []
-    kinds = list(Note.Kind)
-    for index, client in enumerate(clients):
-        pool = NOTES if client.language == Client.Language.GERMAN else NOTES_EN
-        chosen = rng.sample(pool, k=rng.randint(1, 3))
-        if index < len(kinds):
-            # The first clients carry one note of every kind, so the demo shows them all.
-            chosen.insert(0, next(note for note in pool if note[0] == kinds[index]))
-        for offset, (kind, body) in enumerate(chosen):
-            notes.append(
-                Note(
-                    client=client,
-                    kind=kind,
-                    body=body,
-                    is_pinned=offset == 0 and kind != Note.Kind.NO_GO and rng.random() < 0.4,
-                    noted_on=context.today - datetime.timedelta(days=rng.randint(0, 400)),
-                )
-            )
+    notes = _notes(clients, rng, context.today)
     Note.objects.bulk_create(notes, batch_size=2000)
     Activity.objects.bulk_create(
         [
@@ -143,6 +125,29 @@ def seed(context: DemoContext) -> None:
     context.count("clients", len(clients))
     context.count("notes", len(notes))
     context.shared["notes"] = notes
+
+
+def _notes(clients: list[Client], rng: Any, today: datetime.date) -> list[Note]:
+    """Return one to three notes a client (unsaved), in the client's language."""
+    notes = []
+    kinds = list(Note.Kind)
+    for index, client in enumerate(clients):
+        pool = NOTES if client.language == Client.Language.GERMAN else NOTES_EN
+        chosen = rng.sample(pool, k=rng.randint(1, 3))
+        if index < len(kinds):
+            # The first clients carry one note of every kind, so the demo shows them all.
+            chosen.insert(0, next(note for note in pool if note[0] == kinds[index]))
+        for offset, (kind, body) in enumerate(chosen):
+            notes.append(
+                Note(
+                    client=client,
+                    kind=kind,
+                    body=body,
+                    is_pinned=offset == 0 and kind != Note.Kind.NO_GO and rng.random() < 0.4,
+                    noted_on=today - datetime.timedelta(days=rng.randint(0, 400)),
+                )
+            )
+    return notes
 
 
 def _client(index: int, user: Any, rng: Any) -> Client:

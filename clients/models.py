@@ -274,10 +274,6 @@ class Note(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.body[:40]}"
 
-    @property
-    def is_prominent(self) -> bool:
-        return self.is_pinned or self.kind == self.Kind.NO_GO
-
 
 class ImportUpload(OwnedModel):
     """An uploaded client file waiting between upload, mapping, preview and import.

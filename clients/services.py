@@ -200,37 +200,35 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
     return client
 
 
+def _archived_at_set(
+    *, user: Any, client: Client, archived_at: datetime.datetime | None, action: str
+) -> Client:
+    """Archive (a time) or bring back (``None``) the client with its audit entry; a client
+    already in that state is left alone."""
+    if (client.archived_at is None) == (archived_at is None):
+        return client
+    change = [when.isoformat() if when else None for when in (client.archived_at, archived_at)]
+    with transaction.atomic():
+        client.archived_at = archived_at
+        client.save(update_fields=["archived_at", "updated_at"])
+        audit_record(
+            owner=user, actor=user, action=action, obj=client, changes={"archived_at": change}
+        )
+    return client
+
+
 def client_archive(*, user: Any, client: Client) -> Client:
     """Archive the client (hidden from lists, kept with its history). Safe to run twice."""
-    if client.archived_at is None:
-        with transaction.atomic():
-            client.archived_at = timezone.now()
-            client.save(update_fields=["archived_at", "updated_at"])
-            audit_record(
-                owner=user,
-                actor=user,
-                action=AuditEntry.Action.ARCHIVE,
-                obj=client,
-                changes={"archived_at": [None, client.archived_at.isoformat()]},
-            )
-    return client
+    return _archived_at_set(
+        user=user, client=client, archived_at=timezone.now(), action=AuditEntry.Action.ARCHIVE
+    )
 
 
 def client_unarchive(*, user: Any, client: Client) -> Client:
     """Bring an archived client back into the lists. Safe to run twice."""
-    if client.archived_at is not None:
-        with transaction.atomic():
-            old = client.archived_at
-            client.archived_at = None
-            client.save(update_fields=["archived_at", "updated_at"])
-            audit_record(
-                owner=user,
-                actor=user,
-                action=AuditEntry.Action.UPDATE,
-                obj=client,
-                changes={"archived_at": [old.isoformat(), None]},
-            )
-    return client
+    return _archived_at_set(
+        user=user, client=client, archived_at=None, action=AuditEntry.Action.UPDATE
+    )
 
 
 def client_is_deletable(*, client: Client) -> bool:

@@ -6,16 +6,8 @@ from typing import Any
 
 from crm.mail import Attachment
 
+from .letters import LETTER, reminder_letter_pdf
 from .models import Message
-
-
-def reminder_letter_pdf(message: Message) -> bytes:
-    """Return the formal final notice as a PDF letter (for post), in the e-mail's wording."""
-    from crm.pdf import render_pdf
-
-    from .reminders import reminder_letter_context
-
-    return render_pdf("documents/reminder_letter.html", reminder_letter_context(message))
 
 
 def attachments_for(message: Message) -> list[Attachment]:
@@ -43,7 +35,7 @@ def attachments_for(message: Message) -> list[Attachment]:
             invoice = Invoice.objects.get(pk=spec["id"], owner_id=message.owner_id)
             label = "Rechnung" if message.client.language == "de" else "Invoice"
             files.append(Attachment(f"{label}-{invoice.number}.pdf", invoice_pdf(invoice)))
-        elif kind == "reminder_letter":
+        elif kind == LETTER["type"]:
             label = "Mahnung" if message.client.language == "de" else "Final-notice"
             files.append(
                 Attachment(

@@ -25,21 +25,28 @@ def date_text(value: datetime.date | None, language: str) -> str:
     return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 
 
+# The profile's plain values a template sees as ``freelancer`` (see sandbox.SCHEMA).
+FREELANCER_FIELDS = (
+    "name",
+    "business_name",
+    "email",
+    "phone",
+    "website",
+    "bank_name",
+    "iban",
+    "bic",
+)
+
+
 def freelancer_context(user: Any) -> dict[str, Any]:
-    """Return the freelancer's details as plain values."""
+    """Return the freelancer's details as plain values (``Profile.plain_values``, in part)."""
     profile = user.profile_or_default
+    values = profile.plain_values()
     return {
-        "name": profile.name,
-        "business_name": profile.business_name,
-        "email": profile.reply_address,
-        "phone": profile.phone,
-        "website": profile.website,
-        "bank_name": profile.bank_name,
-        "iban": profile.iban,
-        "bic": profile.bic,
+        **{name: values[name] for name in FREELANCER_FIELDS},
         "address": profile.postal_lines,
         "signature": "\n".join(
-            part for part in (profile.name, profile.business_name, profile.phone) if part
+            part for part in (values["name"], values["business_name"], values["phone"]) if part
         ),
     }
 
@@ -137,31 +144,40 @@ def message_context(
     }
     context["has_news"] = bool(context["done_milestones"])
     if project is not None:
-        context["project"] = {
-            "title": project.title,
-            "deadline_on": date_text(project.deadline_on, language),
-            "status": project.get_status_display(),
-            "portal_url": "",
-        }
+        context["project"] = project_context(project, language)
         if milestones is not None:
             context["milestones"] = [milestone_context(m, language, today) for m in milestones]
     if offer is not None:
-        context["offer"] = {
-            "number": offer.number,
-            "version": offer.version,
-            "valid_until": date_text(offer.valid_until, language),
-            "total": format_money(offer.total_gross, "EUR", language),
-        }
+        context["offer"] = offer_context(offer, language)
     if change_request is not None:
-        context["change_request"] = {
-            "title": change_request.title,
-            "description": change_request.description,
-            "price": (
-                format_money(change_request.price, "EUR", language)
-                if change_request.price is not None
-                else ""
-            ),
-            "deadline_impact_days": change_request.deadline_impact_days,
-            "alternative": change_request.alternative,
-        }
+        context["change_request"] = change_request_context(change_request, language)
     return context
+
+
+def project_context(project: Any, language: str) -> dict[str, Any]:
+    return {
+        "title": project.title,
+        "deadline_on": date_text(project.deadline_on, language),
+        "status": project.get_status_display(),
+        "portal_url": "",
+    }
+
+
+def offer_context(offer: Any, language: str) -> dict[str, Any]:
+    return {
+        "number": offer.number,
+        "version": offer.version,
+        "valid_until": date_text(offer.valid_until, language),
+        "total": format_money(offer.total_gross, "EUR", language),
+    }
+
+
+def change_request_context(change_request: Any, language: str) -> dict[str, Any]:
+    price = change_request.price
+    return {
+        "title": change_request.title,
+        "description": change_request.description,
+        "price": format_money(price, "EUR", language) if price is not None else "",
+        "deadline_impact_days": change_request.deadline_impact_days,
+        "alternative": change_request.alternative,
+    }

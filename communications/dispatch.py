@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from crm.senders import sender_for
 
 from .attachments import attachments_for
 from .models import Message
+from .outbox import held_reason_for
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,6 @@ class DispatchResult:
     held: int = 0
     uncertain: int = 0
     requeued: int = 0
-    sent_ids: list[int] = field(default_factory=list)
 
 
 def messages_mark_uncertain(*, now: datetime.datetime) -> tuple[int, int]:
@@ -249,10 +249,35 @@ def messages_dispatch(
         .select_related("owner__profile", "client")
         .order_by("send_after", "pk")
     )
-    built: list[tuple[Message, Any, str]] = []
+    built = _build_all(messages, result, now)
+    if not built:
+        return result
+    try:
+        connection = connection_open()
+    except (OSError, smtplib.SMTPException) as exc:
+        # No connection: nothing was handed off, every claimed row may be retried.
+        for message, _email, _message_id in built:
+            outcome = _mark_retry(message, f"Could not connect to the mail server: {exc}", now)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+        return result
+    _send_all(connection, built, result, now)
+    return result
+
+
+Built = tuple[Message, Any, str]  # the row, its e-mail, its Message-ID
+
+
+def _build_all(
+    messages: list[Message], result: DispatchResult, now: datetime.datetime
+) -> list[Built]:
+    """Build the e-mail of each claimed row; hold or retry (and count) those that cannot be."""
+    built: list[Built] = []
     for message in messages:
-        if not message.to.strip():
-            _mark_held(message, "The client has no e-mail address. Add one, then release it.", now)
+        held_reason = held_reason_for(
+            message.to, language=message.owner.profile_or_default.language
+        )
+        if held_reason:
+            _mark_held(message, held_reason, now)
             result.held += 1
             continue
         try:
@@ -267,16 +292,17 @@ def messages_dispatch(
             setattr(result, outcome, getattr(result, outcome) + 1)
             continue
         built.append((message, email, message_id))
-    if not built:
-        return result
-    try:
-        connection = connection_open()
-    except (OSError, smtplib.SMTPException) as exc:
-        # No connection: nothing was handed off, every claimed row may be retried.
-        for message, _email, _message_id in built:
-            outcome = _mark_retry(message, f"Could not connect to the mail server: {exc}", now)
-            setattr(result, outcome, getattr(result, outcome) + 1)
-        return result
+    return built
+
+
+def _send_all(
+    connection: Any, built: list[Built], result: DispatchResult, now: datetime.datetime
+) -> None:
+    """Hand the built e-mails to the server one by one over ``connection``, recording each.
+
+    Each row is marked handed off (and the one before it sent) in one commit right before it
+    goes out, so a crash leaves at most one row that may have arrived (see the module docstring).
+    """
     accepted: Accepted | None = None
     try:
         for position, (message, email, message_id) in enumerate(built):
@@ -301,11 +327,9 @@ def messages_dispatch(
                     ).update(status=Message.Status.SCHEDULED, attempts=F("attempts") - 1)
                 break
             accepted = Accepted(message, message_id, timezone.now())
-            result.sent_ids.append(message.pk)
     finally:
         result.sent += _mark_sent(accepted)
         try:
             connection.close()
         except Exception:
             logger.warning("Closing the mail connection failed", exc_info=True)
-    return result

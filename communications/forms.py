@@ -17,6 +17,10 @@ from .models import ClientCommunication, CommunicationSettings, Message, Message
 from .sandbox import TemplateProblem, template_check
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+QUIET_HOURS_WIDGETS = {
+    "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+}
 
 
 class MessageFilterForm(forms.Form):
@@ -99,10 +103,7 @@ class CommunicationSettingsForm(forms.ModelForm):
             "loyal_grace_factor",
             "keep_in_touch_weeks",
         )
-        widgets = {  # noqa: RUF012 (Django's Meta API)
-            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        }
+        widgets = QUIET_HOURS_WIDGETS
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -122,18 +123,9 @@ class CommunicationSettingsForm(forms.ModelForm):
 class ClientCommunicationForm(forms.ModelForm):
     class Meta:
         model = ClientCommunication
-        fields = (
-            "min_gap_days",
-            "quiet_from",
-            "quiet_until",
-            "send_on_weekends",
-            "status_update_mode",
-            "delay_notice_mode",
-            "reminder_mode",
-        )
+        fields = ClientCommunication.OVERRIDE_FIELDS
         widgets = {  # noqa: RUF012 (Django's Meta API)
-            "quiet_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            **QUIET_HOURS_WIDGETS,
             "send_on_weekends": forms.NullBooleanSelect(),
         }
 

@@ -296,12 +296,21 @@ class CommunicationSettings(OwnedModel):
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
 
-    def reminder_offsets(self) -> dict[int, int]:
-        return {1: self.reminder_1_days, 2: self.reminder_2_days, 3: self.reminder_3_days}
-
 
 class ClientCommunication(OwnedModel):
     """Per-client exceptions to the freelancer's communication settings (empty = inherit)."""
+
+    # The settings a client may override, each named as on CommunicationSettings and Rules:
+    # the form edits these and Rules.with_client applies them.
+    OVERRIDE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "min_gap_days",
+        "quiet_from",
+        "quiet_until",
+        "send_on_weekends",
+        "status_update_mode",
+        "delay_notice_mode",
+        "reminder_mode",
+    )
 
     client = models.OneToOneField(
         Client, on_delete=models.CASCADE, related_name="communication_override"

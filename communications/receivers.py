@@ -12,6 +12,7 @@ from projects import events as project_events
 from projects.models import ChangeRequest, Invoice, Offer
 
 from . import services
+from .planners.reminder_upkeep import reminders_sync_for_invoice
 
 
 def offer_sent_draft(*, offer: Offer, **kwargs: Any) -> None:
@@ -47,7 +48,7 @@ def change_request_reply_draft(
 
 def invoice_reminders_sync(*, invoice: Invoice, **kwargs: Any) -> None:
     """Cancel the unsent reminders of a paid or cancelled invoice; re-render after a part."""
-    services.reminders_sync_for_invoice(invoice=invoice)
+    reminders_sync_for_invoice(invoice=invoice)
 
 
 def connect() -> None:

@@ -53,15 +53,7 @@ class Rules:
         if override is None:
             return self
         changes: dict[str, Any] = {}
-        for name in (
-            "min_gap_days",
-            "quiet_from",
-            "quiet_until",
-            "send_on_weekends",
-            "status_update_mode",
-            "delay_notice_mode",
-            "reminder_mode",
-        ):
+        for name in ClientCommunication.OVERRIDE_FIELDS:
             value = getattr(override, name)
             if value is not None and value != "":
                 changes[name] = value

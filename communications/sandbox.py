@@ -72,7 +72,6 @@ def engine() -> SandboxEngine:
 
 # What templates may use: a dict is a mapping of allowed keys, a list describes its items, None
 # is a leaf (a string, number or date). Keep docs/communications.md in step with this.
-_PERSON = {"name": None}
 _MILESTONE = {
     "title": None,
     "due_on": None,

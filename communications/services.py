@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+import uuid
+from dataclasses import replace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,58 +22,14 @@ from clients.models import Client
 from timeline.models import Activity
 from timeline.services import activity_record
 
-from .models import Message
+from .context import message_context
+from .models import PENDING_STATUSES, Message, ReminderItem
+from .outbox import held_reason_for, message_build, message_insert
+from .planners.base import last_contacts
+from .rendering import html_from_text, message_render
+from .rules import rules_for, send_time
 
 logger = logging.getLogger(__name__)
-
-
-def message_create(
-    *,
-    client: Client,
-    kind: str,
-    subject: str,
-    body_text: str,
-    dedupe_key: str,
-    body_html: str = "",
-    status: str = Message.Status.DRAFT,
-    send_after: datetime.datetime | None = None,
-    **links: Any,
-) -> tuple[Message, bool]:
-    """Create a message in the outbox unless one with ``dedupe_key`` exists; safe to run twice.
-
-    Returns ``(message, created)``. The unique (owner, dedupe_key) constraint makes a race between
-    two planners end in one row: the loser's insert fails and it reads the winner's row.
-    """
-    defaults = {
-        "client": client,
-        "kind": kind,
-        "subject": " ".join(subject.split())[:300],
-        "body_text": body_text,
-        "body_html": body_html,
-        "status": status,
-        "send_after": send_after,
-        "to": client.email,
-        **links,
-    }
-    try:
-        with transaction.atomic():
-            message, created = Message.objects.get_or_create(
-                owner_id=client.owner_id, dedupe_key=dedupe_key, defaults=defaults
-            )
-    except IntegrityError:
-        message, created = (
-            Message.objects.get(owner_id=client.owner_id, dedupe_key=dedupe_key),
-            False,
-        )
-    if created:
-        activity_record(
-            client=client,
-            kind=Activity.Kind.MESSAGE,
-            summary=message.subject,
-            message=message,
-            project=links.get("project"),
-        )
-    return message, created
 
 
 def message_approve(*, message: Message, send_after: datetime.datetime | None = None) -> Message:
@@ -84,13 +42,13 @@ def message_approve(*, message: Message, send_after: datetime.datetime | None = 
     # A draft rescheduled for later keeps its time; the rules still apply on top of it.
     earliest = max(now, message.send_after) if message.send_after else now
     when = send_after or message_send_time(message=message, now=earliest)
-    status = Message.Status.SCHEDULED if message.client.email else Message.Status.HELD
+    held_reason = held_reason_for(message.client.email)
     updated = Message.objects.filter(pk=message.pk, status=Message.Status.DRAFT).update_of_owner(
         message.owner_id,
-        status=status,
+        status=Message.Status.HELD if held_reason else Message.Status.SCHEDULED,
         send_after=when,
         to=message.client.email,
-        held_reason="" if message.client.email else str(NO_EMAIL),
+        held_reason=held_reason,
         updated_at=now,
     )
     if updated:
@@ -99,14 +57,8 @@ def message_approve(*, message: Message, send_after: datetime.datetime | None = 
     return message
 
 
-NO_EMAIL = _("The client has no e-mail address. Add one, then release the message.")
-
-
 def message_send_time(*, message: Message, now: datetime.datetime) -> datetime.datetime:
     """Return when ``message`` may go out under its freelancer's and client's rules."""
-    from .planning import last_contacts
-    from .rules import rules_for, send_time
-
     rules = rules_for(message.owner_id, message.client_id)
     last = last_contacts([message.client_id]).get(message.client_id)
     return send_time(rules=rules, now=now, last_contact_at=last, urgent=not message.is_routine)
@@ -162,11 +114,9 @@ def message_compose(
 
     ``links`` name what it is about (project, invoice, milestone, offer, change_request); they
     feed the template context and are stored on the row; an offer or invoice is attached as PDF
-    when sent. Safe to run twice (dedupe key).
+    when sent. The row and its timeline entry are inserted through the outbox. Safe to run
+    twice (dedupe key).
     """
-    from .context import message_context
-    from .rendering import message_render
-
     existing = Message.objects.filter(owner_id=client.owner_id, dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
@@ -188,30 +138,31 @@ def message_compose(
     rendered = message_render(
         owner_id=client.owner_id, kind=kind, language=tone.language, form=tone.form, context=context
     )
-    if status == Message.Status.SCHEDULED and not client.email:
-        status = Message.Status.HELD
-        links["held_reason"] = str(NO_EMAIL)
-    message, created = message_create(
+    if subject:
+        rendered = replace(rendered, subject=subject)
+    message = message_build(
         client=client,
         kind=kind,
-        subject=subject or rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
         dedupe_key=dedupe_key,
+        rendered=rendered,
         status=status,
-        send_after=send_after or (timezone.now() if status == Message.Status.SCHEDULED else None),
+        send_after=send_after,
         attachments=_attachments(kind, links),
         **links,
     )
+    if message.status == Message.Status.SCHEDULED and message.send_after is None:
+        message.send_after = timezone.now()
+    message, created = message_insert(message)
     if created and message.status == Message.Status.SCHEDULED:
         dispatch_soon()
     return message, created
 
 
 def message_edit(*, message: Message, subject: str, body_text: str) -> Message:
-    """Change the wording of an unsent draft or held message (HTML follows the text)."""
-    from .rendering import html_from_text
+    """Change the wording of an unsent draft or held message (HTML follows the text).
 
+    Safe to run twice; refused once the message went out.
+    """
     subject = " ".join(subject.split())[:300]
     updated = Message.objects.filter(
         pk=message.pk, status__in=[Message.Status.DRAFT, Message.Status.HELD]
@@ -233,7 +184,7 @@ class MessageStateError(ValueError):
 
 
 def message_reschedule(*, message: Message, send_after: datetime.datetime) -> Message:
-    """Set a new send time for a draft or scheduled message (a draft stays a draft)."""
+    """Set a new send time for a draft or scheduled message (a draft stays a draft); safe twice."""
     updated = Message.objects.filter(
         pk=message.pk, status__in=[Message.Status.DRAFT, Message.Status.SCHEDULED]
     ).update_of_owner(message.owner_id, send_after=send_after, updated_at=timezone.now())
@@ -245,8 +196,6 @@ def message_reschedule(*, message: Message, send_after: datetime.datetime) -> Me
 
 def message_cancel(*, message: Message) -> Message:
     """Cancel a message that has not gone out yet; safe to run twice."""
-    from .models import PENDING_STATUSES, ReminderItem
-
     with transaction.atomic():
         updated = Message.objects.filter(
             pk=message.pk, status__in=list(PENDING_STATUSES)
@@ -265,8 +214,9 @@ def message_cancel(*, message: Message) -> Message:
 def message_retry(*, message: Message) -> Message:
     """Queue a failed or held message again now (attempts start over). Safe to run twice."""
     client_email = message.client.email
-    if not client_email:
-        raise MessageStateError(str(NO_EMAIL))
+    held_reason = held_reason_for(client_email)
+    if held_reason:
+        raise MessageStateError(held_reason)
     updated = Message.objects.filter(
         pk=message.pk, status__in=[Message.Status.FAILED, Message.Status.HELD]
     ).update_of_owner(
@@ -318,9 +268,10 @@ def message_write_one_off(
     send: bool,
     project: Any = None,
 ) -> Message:
-    """Create a one-off message written by hand: a draft, or scheduled at once if ``send``."""
-    import uuid
+    """Create a one-off message written by hand: a draft, or scheduled at once if ``send``.
 
+    Not idempotent: every call writes a new message.
+    """
     message, _created = message_compose(
         kind=Message.Kind.ONE_OFF,
         client=client,
@@ -333,17 +284,3 @@ def message_write_one_off(
     if send:
         message = message_approve(message=message)
     return message
-
-
-def reminders_cancel_for_invoice(*, invoice: Any) -> int:
-    """Cancel every unsent reminder for ``invoice`` at once (call when it is paid/cancelled)."""
-    from .reminders import reminders_cancel_for_invoice as cancel
-
-    return cancel(invoice=invoice)
-
-
-def reminders_sync_for_invoice(*, invoice: Any) -> int:
-    """Update unsent reminders after a payment: paid leaves them, a partial payment re-renders."""
-    from .reminders import reminders_sync_for_invoice as sync
-
-    return sync(invoice=invoice)

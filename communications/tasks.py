@@ -10,7 +10,7 @@ from celery import shared_task
 @shared_task(ignore_result=True)
 def plan_messages() -> dict[str, int]:
     """Run every planner once (idempotent, safe to overlap)."""
-    from .planning import messages_plan
+    from .planners import messages_plan
 
     return messages_plan()
 

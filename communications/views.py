@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients.access import access_client
-from clients.models import Client, Note
+from clients.services import notes_prominent_for
 from projects.access import access_invoice
 from timeline import services as timeline_services
 
@@ -33,7 +32,7 @@ from .forms import (
     RescheduleForm,
 )
 from .models import ClientCommunication, CommunicationSettings, Message, MessageTemplate
-from .reminders import reminder_pause, reminder_pause_lift
+from .planners.reminder_upkeep import reminder_pause, reminder_pause_lift
 from .sandbox import SCHEMA, TemplateProblem
 
 PAGE_SIZE = 25
@@ -45,10 +44,6 @@ def access_message(user: Any, message_id: int) -> Message:
         Message.objects.owned_by(user).select_related("client", "project", "invoice"),
         pk=message_id,
     )
-
-
-def _prominent_notes(client: Client) -> list[Note]:
-    return list(client.notes.filter(Q(is_pinned=True) | Q(kind=Note.Kind.NO_GO))[:20])
 
 
 @login_required
@@ -93,7 +88,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reschedule_form": RescheduleForm(
                 initial={"send_after": timezone.localtime(message.send_after or timezone.now())}
             ),
-            "prominent_notes": _prominent_notes(message.client),
+            "prominent_notes": notes_prominent_for(message.client),
             "client": message.client,
         },
     )
@@ -187,7 +182,7 @@ def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "message": message,
             "form": form,
             "client": message.client,
-            "prominent_notes": _prominent_notes(message.client),
+            "prominent_notes": notes_prominent_for(message.client),
         },
     )
 
@@ -211,7 +206,7 @@ def message_compose(request: HttpRequest, client_id: int) -> HttpResponse:
     return render(
         request,
         "communications/message_compose.html",
-        {"form": form, "client": client, "prominent_notes": _prominent_notes(client)},
+        {"form": form, "client": client, "prominent_notes": notes_prominent_for(client)},
     )
 
 

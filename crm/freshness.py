@@ -65,12 +65,6 @@ def generations(owner_id: int, labels: Iterable[str]) -> dict[str, str] | None:
     return {keys[key]: str(value) for key, value in found.items()}
 
 
-def generation(owner_id: int, label: str) -> str | None:
-    """Return one generation (see ``generations``)."""
-    found = generations(owner_id, [label])
-    return None if found is None else found[label]
-
-
 def _renew(owner_ids: set[int], label: str) -> None:
     try:
         cache.set_many(

@@ -1,8 +1,8 @@
-"""The one e-mail helper: build a multipart message and send batches over one connection."""
+"""The one e-mail helper: build a multipart message; open a connection to send a batch over."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from typing import Any
@@ -94,14 +94,3 @@ def connection_open(**kwargs: Any) -> Any:
     connection = get_connection(**kwargs)
     connection.open()
     return connection
-
-
-def mail_send_batch(mails: Iterable[EmailMultiAlternatives], *, connection: Any = None) -> int:
-    """Send built messages over ONE connection; return how many the backend accepted."""
-    own = connection is None
-    connection = connection or connection_open()
-    try:
-        return connection.send_messages(list(mails)) or 0
-    finally:
-        if own:
-            connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import zoneinfo
 from typing import Any, ClassVar
@@ -22,6 +23,15 @@ CURRENCIES = [("EUR", "EUR"), ("CHF", "CHF"), ("USD", "USD"), ("GBP", "GBP")]
 def new_token() -> str:
     """Return an unguessable URL token (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+# URL-safe base64 as new_token makes it; anything else (NUL bytes, spaces) is not a token.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_token(value: str) -> bool:
+    """Return whether ``value`` is shaped like a token, so that nothing else reaches a lookup."""
+    return bool(TOKEN_PATTERN.fullmatch(value or ""))
 
 
 TIME_ZONES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
@@ -121,6 +131,30 @@ class Profile(models.Model):
         """Return the postal address as lines, for letterheads."""
         city_line = " ".join(part for part in (self.postal_code, self.city) if part)
         return [line for line in (self.street, city_line) if line]
+
+    def plain_values(self) -> dict[str, Any]:
+        """Return the details documents and e-mails show, as plain values (JSON-friendly).
+
+        The one plain view of the profile: offer and invoice snapshots store it as their
+        seller, message templates see a part of it as ``freelancer``.
+        """
+        return {
+            "name": self.name,
+            "business_name": self.business_name,
+            "street": self.street,
+            "postal_code": self.postal_code,
+            "city": self.city,
+            "country": self.country,
+            "email": self.reply_address,
+            "phone": self.phone,
+            "website": self.website,
+            "tax_number": self.tax_number,
+            "vat_id": self.vat_id,
+            "bank_name": self.bank_name,
+            "iban": self.iban,
+            "bic": self.bic,
+            "is_small_business": self.is_small_business,
+        }
 
 
 class OwnedQuerySet(models.QuerySet):

@@ -87,11 +87,6 @@ def _font_config() -> FontConfiguration:
     return config
 
 
-def render_html(template_name: str, context: dict[str, Any]) -> str:
-    """Return the document's HTML (useful for tests and for the browser preview)."""
-    return render_to_string(template_name, context)
-
-
 def render_pdf(
     template_name: str,
     context: dict[str, Any],

@@ -110,6 +110,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
+# A new account starts with the first-run setup (dashboard/setup.py).
+SIGNUP_REDIRECT_URL = "dashboard:setup"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling: 10 failures for one account from one IP lock that pair for 30 minutes.

@@ -176,13 +176,3 @@ def _first_name(client: AddressedParty) -> str:
         return ""
     parts = (getattr(client, "name", "") or "").split()
     return parts[0] if parts else ""
-
-
-def default_closing(language: str, form: str) -> str:
-    """Return the default sign-off for a language and form of address."""
-    return _CLOSINGS[_normalise(language, form)]
-
-
-def form_label(language: str, form: str) -> str:
-    """Return the short name of a form of address, e.g. ``Sie`` or ``casual``."""
-    return _FORM_LABELS[_normalise(language, form)]

@@ -45,7 +45,7 @@ def _remember_language(response: HttpResponse, language: str) -> None:
 def signup(request: HttpRequest) -> HttpResponse:
     """Create a freelancer account and log it in."""
     if request.user.is_authenticated:
-        return redirect("dashboard:index")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -61,7 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="crm.backends.EmailOrUsernameBackend")
             messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("dashboard:setup")  # the first-run setup (dashboard/setup.py)
+            return redirect(settings.SIGNUP_REDIRECT_URL)  # the first-run setup
     return render(request, "registration/signup.html", {"form": form})
 
 

@@ -1,123 +1,89 @@
 """The private calendar feed (RFC 5545): milestones, deadlines, invoice due dates, sends.
 
-``/calendar/<token>.ics`` is read by calendar apps that cannot log in, so the token (the
-freelancer's ``Profile.calendar_token``, regenerable on the privacy page) is the key: a wrong or
-old token answers 404. UIDs are derived from the row ids, so an app that re-reads the feed
-updates its events instead of duplicating them.
+``/calendar/<token>.ics`` (``views.calendar_feed``) is read by calendar apps that cannot log in,
+so the token (the freelancer's ``Profile.calendar_token``, regenerable on the privacy page) is
+the key. UIDs are derived from the row ids, so an app that re-reads the feed updates its events
+instead of duplicating them. Four queries whatever the data size.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
 from communications.models import Message
-from crm.models import Profile
 from projects.models import Invoice, Milestone, Project
 
 PAST_DAYS = 90
-OPEN_STATUSES = (
-    Project.Status.LEAD,
-    Project.Status.OFFERED,
-    Project.Status.ACTIVE,
-    Project.Status.ON_HOLD,
-)
-# URL-safe base64 as secrets.token_urlsafe makes it; anything else never reaches the database.
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SEND_MINUTES = 15
 
 
-def _uid(kind: str, pk: int, domain: str) -> str:
-    return f"{kind}-{pk}@{domain}"
+@dataclass(frozen=True)
+class Day:
+    """One all-day event: ``kind`` and ``pk`` make its UID."""
+
+    kind: str
+    pk: int
+    day: datetime.date
+    summary: str
+    description: str = ""
 
 
-def _all_day(
-    *, uid: str, day: datetime.date, summary: str, description: str, stamp: datetime.datetime
-) -> Event:
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", day)  # a date, so icalendar writes VALUE=DATE
-    event.add("dtend", day + datetime.timedelta(days=1))
-    event.add("summary", summary)
-    if description:
-        event.add("description", description)
-    event.add("transp", "TRANSPARENT")
-    return event
-
-
-def calendar_build(*, user: Any, now: datetime.datetime, domain: str = "") -> bytes:
-    """Return the user's iCalendar feed: open projects' dates from PAST_DAYS ago onwards."""
-    domain = domain or urlsplit(settings.SITE_URL).hostname or "kundenpflege.invalid"
-    since = timezone.localdate(now) - datetime.timedelta(days=PAST_DAYS)
-    calendar = Calendar()
-    calendar.add("prodid", "-//Kundenpflege CRM//calendar feed//DE")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", _("Client work"))
-    stamp = now.astimezone(datetime.UTC).replace(microsecond=0)
-
+def _milestone_days(user: Any, since: datetime.date) -> Iterator[Day]:
+    """Yield each milestone of an open project: its due date and, when it differs, its forecast."""
     milestones = (
         Milestone.objects.owned_by(user)
-        .filter(project__status__in=OPEN_STATUSES)
+        .filter(project__in=Project.objects.open())
         .filter(Q(due_on__gte=since) | Q(forecast_on__gte=since) | Q(done_on__isnull=True))
         .select_related("project__client")
         .order_by("due_on", "pk")
     )
     for milestone in milestones:
-        project = milestone.project
-        where = f"{project.client.name} · {project.title}"
+        where = f"{milestone.project.client.name} · {milestone.project.title}"
         done = _(" (done)") if milestone.done_on else ""
-        calendar.add_component(
-            _all_day(
-                uid=_uid("milestone-due", milestone.pk, domain),
-                day=milestone.due_on,
-                summary=_("Milestone due: %(title)s%(done)s")
-                % {
-                    "title": milestone.title,
-                    "done": done,
-                },
-                description=where,
-                stamp=stamp,
-            )
+        yield Day(
+            "milestone-due",
+            milestone.pk,
+            milestone.due_on,
+            _("Milestone due: %(title)s%(done)s") % {"title": milestone.title, "done": done},
+            where,
         )
         if milestone.forecast_on and milestone.forecast_on != milestone.due_on:
-            calendar.add_component(
-                _all_day(
-                    uid=_uid("milestone-forecast", milestone.pk, domain),
-                    day=milestone.forecast_on,
-                    summary=_("Milestone expected: %(title)s") % {"title": milestone.title},
-                    description=f"{where}\n{milestone.delay_reason}".strip(),
-                    stamp=stamp,
-                )
+            yield Day(
+                "milestone-forecast",
+                milestone.pk,
+                milestone.forecast_on,
+                _("Milestone expected: %(title)s") % {"title": milestone.title},
+                f"{where}\n{milestone.delay_reason}".strip(),
             )
 
+
+def _deadline_days(user: Any, since: datetime.date) -> Iterator[Day]:
+    """Yield the deadline of each open project."""
     projects = (
         Project.objects.owned_by(user)
-        .filter(status__in=OPEN_STATUSES, deadline_on__gte=since)
+        .open()
+        .filter(deadline_on__gte=since)
         .select_related("client")
         .order_by("deadline_on", "pk")
     )
     for project in projects:
-        calendar.add_component(
-            _all_day(
-                uid=_uid("project-deadline", project.pk, domain),
-                day=project.deadline_on,
-                summary=_("Deadline: %(title)s") % {"title": project.title},
-                description=project.client.name,
-                stamp=stamp,
-            )
-        )
+        summary = _("Deadline: %(title)s") % {"title": project.title}
+        yield Day("project-deadline", project.pk, project.deadline_on, summary, project.client.name)
 
+
+def _invoice_days(user: Any) -> Iterator[Day]:
+    """Yield the due date of each unpaid invoice."""
     invoices = (
         Invoice.objects.owned_by(user)
         .unpaid()
@@ -126,16 +92,44 @@ def calendar_build(*, user: Any, now: datetime.datetime, domain: str = "") -> by
         .order_by("due_on", "pk")
     )
     for invoice in invoices:
-        calendar.add_component(
-            _all_day(
-                uid=_uid("invoice-due", invoice.pk, domain),
-                day=invoice.due_on,
-                summary=_("Invoice %(number)s due") % {"number": invoice.number},
-                description=invoice.client.name,
-                stamp=stamp,
-            )
-        )
+        summary = _("Invoice %(number)s due") % {"number": invoice.number}
+        yield Day("invoice-due", invoice.pk, invoice.due_on, summary, invoice.client.name)
 
+
+def _event(
+    *,
+    uid: str,
+    stamp: datetime.datetime,
+    start: datetime.date,
+    end: datetime.date,
+    summary: str,
+    description: str,
+) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)  # a date makes icalendar write VALUE=DATE (an all-day event)
+    event.add("dtend", end)
+    event.add("summary", summary)
+    if description:
+        event.add("description", description)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _all_day(day: Day, *, domain: str, stamp: datetime.datetime) -> Event:
+    return _event(
+        uid=f"{day.kind}-{day.pk}@{domain}",
+        stamp=stamp,
+        start=day.day,
+        end=day.day + datetime.timedelta(days=1),
+        summary=day.summary,
+        description=day.description,
+    )
+
+
+def _send_events(user: Any, *, domain: str, stamp: datetime.datetime) -> Iterator[Event]:
+    """Yield each scheduled message at its send time (a short event, in UTC)."""
     messages = (
         Message.objects.owned_by(user)
         .filter(status=Message.Status.SCHEDULED, send_after__isnull=False)
@@ -143,34 +137,31 @@ def calendar_build(*, user: Any, now: datetime.datetime, domain: str = "") -> by
         .order_by("send_after", "pk")
     )
     for message in messages:
-        event = Event()
-        event.add("uid", _uid("message", message.pk, domain))
-        event.add("dtstamp", stamp)
         start = message.send_after.astimezone(datetime.UTC).replace(microsecond=0)
-        event.add("dtstart", start)
-        event.add("dtend", start + datetime.timedelta(minutes=15))
-        event.add("summary", _("Goes out: %(subject)s") % {"subject": message.subject})
-        event.add("description", message.client.name)
-        event.add("transp", "TRANSPARENT")
+        yield _event(
+            uid=f"message-{message.pk}@{domain}",
+            stamp=stamp,
+            start=start,
+            end=start + datetime.timedelta(minutes=SEND_MINUTES),
+            summary=_("Goes out: %(subject)s") % {"subject": message.subject},
+            description=message.client.name,
+        )
+
+
+def calendar_build(*, user: Any, now: datetime.datetime, domain: str = "") -> bytes:
+    """Return the user's iCalendar feed: open projects' dates from PAST_DAYS ago onwards, unpaid
+    invoices' due dates and scheduled sends. Read-only."""
+    domain = domain or urlsplit(settings.SITE_URL).hostname or "kundenpflege.invalid"
+    since = timezone.localdate(now) - datetime.timedelta(days=PAST_DAYS)
+    stamp = now.astimezone(datetime.UTC).replace(microsecond=0)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Kundenpflege CRM//calendar feed//DE")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _("Client work"))
+    days = chain(_milestone_days(user, since), _deadline_days(user, since), _invoice_days(user))
+    for day in days:
+        calendar.add_component(_all_day(day, domain=domain, stamp=stamp))
+    for event in _send_events(user, domain=domain, stamp=stamp):
         calendar.add_component(event)
     return calendar.to_ical()
-
-
-@require_GET
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """Serve the feed of the freelancer whose calendar token this is exactly; else 404."""
-    if not TOKEN_PATTERN.fullmatch(token or ""):
-        raise Http404
-    profile = Profile.objects.select_related("user").filter(calendar_token=token).first()
-    if profile is None or not profile.user.is_active:
-        raise Http404
-    with translation.override(profile.language or settings.LANGUAGE_CODE):
-        content = calendar_build(
-            user=profile.user, now=timezone.now(), domain=urlsplit(settings.SITE_URL).hostname or ""
-        )
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="kundenpflege.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex"
-    return response

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import calendar
+from . import views
 
 app_name = "calendar"
 
 urlpatterns = [
-    path("<str:token>.ics", calendar.calendar_feed, name="feed"),
+    path("<str:token>.ics", views.calendar_feed, name="feed"),
 ]

@@ -229,24 +229,7 @@ def _plain_totals(totals: dict[str, Any]) -> dict[str, Any]:
 
 def seller_data(user: Any) -> dict[str, Any]:
     """Return the freelancer's letterhead data as plain values."""
-    profile = user.profile_or_default
-    return {
-        "name": profile.name,
-        "business_name": profile.business_name,
-        "street": profile.street,
-        "postal_code": profile.postal_code,
-        "city": profile.city,
-        "country": profile.country,
-        "email": profile.reply_address,
-        "phone": profile.phone,
-        "website": profile.website,
-        "tax_number": profile.tax_number,
-        "vat_id": profile.vat_id,
-        "bank_name": profile.bank_name,
-        "iban": profile.iban,
-        "bic": profile.bic,
-        "is_small_business": profile.is_small_business,
-    }
+    return user.profile_or_default.plain_values()
 
 
 def buyer_data(client: Any) -> dict[str, Any]:

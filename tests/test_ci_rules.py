@@ -90,30 +90,29 @@ def load_services_script():
     return module
 
 
-def test_it_points_make_test_at_local_services_when_they_answer(monkeypatch, capsys):
+def services_script_output(monkeypatch, capsys, *, services_answer: bool) -> str:
+    """Run scripts/services.py with PostgreSQL and Redis answering or not; return its output."""
     script = load_services_script()
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(script, "port_open", lambda host, port: True)
+    monkeypatch.setattr(script, "port_open", lambda host, port: services_answer)
 
     with pytest.raises(SystemExit):
         script.main()
 
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_it_points_make_test_at_local_services_when_they_answer(monkeypatch, capsys):
+    out = services_script_output(monkeypatch, capsys, services_answer=True)
+
     assert "export DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm" in out
     assert "export REDIS_URL=redis://127.0.0.1:6379/15" in out
 
 
 def test_it_falls_back_to_sqlite_and_says_so(monkeypatch, capsys):
-    script = load_services_script()
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(script, "port_open", lambda host, port: False)
+    out = services_script_output(monkeypatch, capsys, services_answer=False)
 
-    with pytest.raises(SystemExit):
-        script.main()
-
-    out = capsys.readouterr().out
     assert "export" not in out
     assert "using SQLite" in out
     assert "Redis tests will be skipped" in out

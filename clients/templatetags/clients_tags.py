@@ -1,4 +1,4 @@
-"""Template helpers other apps use to show client notes (see docs/clients.md)."""
+"""Template helpers for the quick-add note form other pages include (see docs/clients.md)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,3 @@ def quick_note_form_for(user: Any) -> Any:
     from clients.forms import NoteQuickAddForm
 
     return NoteQuickAddForm(user=user)
-
-
-@register.simple_tag
-def prominent_notes_for(client: Any) -> list[Any]:
-    """Return the client's pinned notes and no-gos, for ``_prominent_notes.html``."""
-    from clients.services import notes_prominent_for
-
-    return notes_prominent_for(client)

@@ -55,9 +55,13 @@ def test_it_archives_once_and_audits_it(alice: Any, acme: Client) -> None:
     services.client_archive(user=alice, client=acme)
     services.client_archive(user=alice, client=acme)
     assert acme.is_archived
-    assert AuditEntry.objects.filter(action="archive", object_id=str(acme.pk)).count() == 1
+    [archived] = AuditEntry.objects.filter(action="archive", object_id=str(acme.pk))
+    assert archived.changes == {"archived_at": [None, acme.archived_at.isoformat()]}
+    services.client_unarchive(user=alice, client=acme)
     services.client_unarchive(user=alice, client=acme)
     assert not Client.objects.get(pk=acme.pk).is_archived
+    [brought_back] = AuditEntry.objects.filter(action="update", object_id=str(acme.pk))
+    assert brought_back.changes == {"archived_at": [archived.changes["archived_at"][1], None]}
 
 
 def test_it_refuses_to_delete_a_client_with_projects(alice: Any, acme: Client) -> None:

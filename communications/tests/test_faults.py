@@ -17,7 +17,7 @@ from django.urls import reverse
 from clients.models import Client
 from communications.dispatch import messages_dispatch
 from communications.models import CommunicationSettings, Message
-from communications.planning import messages_plan
+from communications.planners import messages_plan
 from projects.models import Milestone
 
 from .factories import InvoiceFactory, MessageFactory, MilestoneFactory, ProjectFactory

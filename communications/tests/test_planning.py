@@ -8,7 +8,9 @@ import time_machine
 
 from clients.models import Client
 from communications.models import CommunicationSettings, Message
-from communications.planning import delay_notices_plan, keep_in_touch_plan, status_updates_plan
+from communications.planners.delay_notices import delay_notices_plan
+from communications.planners.keep_in_touch import keep_in_touch_plan
+from communications.planners.status_updates import status_updates_plan
 from projects.models import Project
 from timeline.models import Activity
 

@@ -10,7 +10,12 @@ import time_machine
 from clients.models import Client
 from communications import services as comms
 from communications.models import CommunicationSettings, Message, ReminderItem
-from communications.reminders import reminder_pause, reminders_plan
+from communications.planners.reminder_upkeep import (
+    reminder_pause,
+    reminders_cancel_for_invoice,
+    reminders_sync_for_invoice,
+)
+from communications.planners.reminders import reminders_plan
 from projects.models import Invoice
 
 from .factories import InvoiceFactory, ProjectFactory
@@ -132,9 +137,9 @@ def test_it_cancels_every_pending_reminder_when_paid_via_the_hook(invoice: Invoi
     plan(DUE + datetime.timedelta(days=3))
     Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
     invoice.refresh_from_db()
-    assert comms.reminders_cancel_for_invoice(invoice=invoice) == 1
+    assert reminders_cancel_for_invoice(invoice=invoice) == 1
     assert Message.objects.get().status == Message.Status.CANCELLED
-    assert comms.reminders_cancel_for_invoice(invoice=invoice) == 0
+    assert reminders_cancel_for_invoice(invoice=invoice) == 0
 
 
 def test_it_cancels_reminders_of_paid_invoices_even_without_the_hook(acme: Client) -> None:
@@ -179,11 +184,11 @@ def test_it_syncs_reminders_with_a_payment_through_the_projects_service(invoice:
         invoice=invoice, amount=Decimal("190.00"), paid_on=DUE + datetime.timedelta(days=4)
     )
     invoice.refresh_from_db()
-    comms.reminders_sync_for_invoice(invoice=invoice)
+    reminders_sync_for_invoice(invoice=invoice)
     message = Message.objects.get()
     assert "1.000,00" in message.body_text
     projects.invoice_mark_paid(invoice=invoice, paid_on=DUE + datetime.timedelta(days=5))
     invoice.refresh_from_db()
-    comms.reminders_sync_for_invoice(invoice=invoice)
+    reminders_sync_for_invoice(invoice=invoice)
     message.refresh_from_db()
     assert message.status == Message.Status.CANCELLED

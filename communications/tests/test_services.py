@@ -12,7 +12,7 @@ from communications import services
 from communications.attachments import attachments_for
 from communications.dispatch import messages_dispatch
 from communications.models import Message
-from communications.reminders import reminders_plan
+from communications.planners.reminders import reminders_plan
 from timeline import services as timeline_services
 from timeline.models import Activity
 

@@ -40,30 +40,33 @@ def test_it_keeps_the_app_order() -> None:
     assert "Apps import only downwards KEPT" in result.stdout
 
 
-def test_it_fails_on_an_upward_import_at_module_level(tree: Path) -> None:
-    (tree / "crm" / "breach.py").write_text("from clients.models import Client  # noqa\n")
+@pytest.mark.parametrize(
+    ("path", "code", "breach"),
+    [
+        pytest.param(
+            "crm/breach.py",
+            "from clients.models import Client  # noqa\n",
+            "crm is not allowed to import clients",
+            id="upward at module level",
+        ),
+        pytest.param(
+            "projects/breach.py",
+            "def later():\n    from communications import services\n\n    return services\n",
+            "projects is not allowed to import communications",
+            id="upward inside a function",
+        ),
+        pytest.param(
+            "dashboard/breach.py",
+            "from privacy import views  # noqa\n",
+            "dashboard is not allowed to import privacy",
+            id="between independent siblings",
+        ),
+    ],
+)
+def test_it_fails_on_a_breach_of_the_order(tree: Path, path: str, code: str, breach: str) -> None:
+    (tree / path).write_text(code)
 
     result = lint_imports(tree)
 
     assert result.returncode == 1
-    assert "crm is not allowed to import clients" in result.stdout
-
-
-def test_it_fails_on_an_upward_import_inside_a_function(tree: Path) -> None:
-    (tree / "projects" / "breach.py").write_text(
-        "def later():\n    from communications import services\n\n    return services\n"
-    )
-
-    result = lint_imports(tree)
-
-    assert result.returncode == 1
-    assert "projects is not allowed to import communications" in result.stdout
-
-
-def test_it_fails_when_independent_siblings_import_each_other(tree: Path) -> None:
-    (tree / "dashboard" / "breach.py").write_text("from privacy import views  # noqa\n")
-
-    result = lint_imports(tree)
-
-    assert result.returncode == 1
-    assert "dashboard is not allowed to import privacy" in result.stdout
+    assert breach in result.stdout

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from crm.mail import Attachment, MailError, OutgoingMail, mail_build, mail_send_batch
+from crm.mail import Attachment, MailError, OutgoingMail, mail_build
 
 
 def test_it_builds_a_multipart_message_with_one_line_subject() -> None:
@@ -33,11 +31,3 @@ def test_it_builds_a_multipart_message_with_one_line_subject() -> None:
 def test_it_refuses_invalid_addresses_clearly(to: list[str], reply_to: str) -> None:
     with pytest.raises(MailError):
         mail_build(OutgoingMail(subject="s", text="t", to=to, reply_to=reply_to))
-
-
-def test_it_sends_a_batch_over_one_connection(mailoutbox: list[Any]) -> None:
-    mails = [
-        mail_build(OutgoingMail(subject=f"s{i}", text="t", to=["a@example.com"])) for i in range(3)
-    ]
-    assert mail_send_batch(mails) == 3
-    assert len(mailoutbox) == 3

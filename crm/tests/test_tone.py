@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.template import Context, Template
 
-from crm.tone import default_closing, form_label, greeting_for, tone_for
+from crm.tone import greeting_for, tone_for
 
 
 @dataclass
@@ -86,7 +86,9 @@ def test_it_closes_with_default_or_override() -> None:
     assert tone_for(Party(sign_off="  Herzliche Grüße aus Köln ")).closing == (
         "Herzliche Grüße aus Köln"
     )
-    assert default_closing("xx", "yy") == "Mit freundlichen Grüßen"
+    assert tone_for(Party(language="xx", form_of_address="yy")).closing == (
+        "Mit freundlichen Grüßen"
+    )
 
 
 def test_it_treats_unknown_values_as_german_formal() -> None:
@@ -96,7 +98,7 @@ def test_it_treats_unknown_values_as_german_formal() -> None:
         "formal",
         ("Sehr geehrte Damen und Herren,"),
     )
-    assert form_label("en", "informal") == "casual"
+    assert tone_for(Party(language="en", form_of_address="informal")).label == "English · casual"
 
 
 def test_it_exposes_pronouns_to_templates() -> None:

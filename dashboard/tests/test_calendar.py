@@ -44,6 +44,18 @@ def test_it_serves_a_valid_feed_of_dates_and_sends(client: Any, alice: Any) -> N
     assert b"\r\n" in response.content
 
 
+@pytest.mark.parametrize("size", [1, 6])
+def test_it_reads_the_feed_in_five_queries_whatever_the_size(
+    client: Any, alice: Any, size: int, django_assert_num_queries: Any
+) -> None:
+    make_everything(alice, size=size)
+    url = reverse("calendar:feed", args=[alice.profile.calendar_token])
+    # The token's profile and user, then milestones, deadlines, invoices and messages.
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    assert len(events_of(response)) >= 5 * size
+
+
 def test_it_keeps_uids_stable_between_reads(client: Any, alice: Any) -> None:
     make_everything(alice)
     first = sorted(str(e["UID"]) for e in events_of(feed(client, alice)))

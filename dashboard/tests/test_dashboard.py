@@ -13,7 +13,8 @@ from django.utils import timezone
 from communications.models import Message
 from crm import freshness
 from crm.testing import assert_login_required, assert_owner_only
-from dashboard.views import SECTION_SIZE, bar_chart, column_chart, income_by_month
+from dashboard.charts import bar_chart, column_chart
+from dashboard.selectors import SECTION_SIZE, income_by_month
 from tests.factories import make_client, make_everything, make_message
 
 URL = "/"

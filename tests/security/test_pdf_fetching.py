@@ -17,7 +17,7 @@ from typing import Any
 import pypdf
 
 from clients.tests.factories import ClientFactory, NoteFactory
-from communications.attachments import reminder_letter_pdf
+from communications.letters import reminder_letter_pdf
 from communications.models import Message, ReminderItem
 from communications.tests.factories import MessageFactory
 from projects.documents import invoice_pdf, offer_pdf

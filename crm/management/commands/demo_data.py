@@ -1,6 +1,5 @@
 """Create or refresh a demo freelancer with realistic data across every model."""
 
-import importlib
 import random
 import time
 from typing import Any
@@ -9,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from crm.demo import DEMO_APPS, DemoContext
+from crm.demo import DemoContext, demo_modules
 from crm.models import Profile, User
 
 
@@ -42,8 +41,7 @@ class Command(BaseCommand):
                 today=timezone.localdate(),
                 now=timezone.now(),
             )
-            for app in DEMO_APPS:
-                module = importlib.import_module(f"{app}.demo")
+            for module in demo_modules():
                 module.seed(context)
         summary = ", ".join(f"{number} {label}" for label, number in context.counts.items())
         self.stdout.write(
@@ -62,8 +60,8 @@ def demo_user_refresh(*, username: str, password: str, language: str) -> User:
         user = User(username=username, email=f"{username}@demo.example", first_name="Mara")
     user.set_password(password)
     user.save()
-    for app in reversed(DEMO_APPS):
-        importlib.import_module(f"{app}.demo").wipe(user)
+    for module in reversed(demo_modules()):
+        module.wipe(user)
     Profile.objects.update_or_create(
         user=user,
         defaults={

@@ -1,0 +1,211 @@
+"""Keeping unsent payment reminders true: payments, cancellations and pauses ("Mahnstopp").
+
+Paid, cancelled or paused invoices leave every unsent (draft, scheduled, held) reminder at once
+(``reminders_sync_for_invoice`` from the projects events, and ``reminders_refresh`` on every
+planner run, so correctness does not depend on the event); a message left without invoices is
+cancelled, one with invoices left is re-rendered. A partial payment re-renders the amount.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from clients.models import Client
+from projects.models import Invoice
+
+from ..context import freelancer_context, message_context
+from ..models import PENDING_STATUSES, Message, ReminderItem, ReminderPause
+from ..rendering import Rendered, message_render, overrides_for, sources_for
+
+# Invoices a reminder may still ask for.
+UNPAID = (Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID)
+
+
+def active_pauses(today: datetime.date) -> QuerySet[ReminderPause]:
+    """Return the pauses in force on ``today`` (not lifted, not ended)."""
+    return ReminderPause.objects.filter(lifted_at__isnull=True).filter(
+        Q(until_on__isnull=True) | Q(until_on__gte=today)
+    )
+
+
+def _reminder_render(
+    message: Message,
+    items: list[ReminderItem],
+    *,
+    sources: dict[tuple[str, str, str], Any],
+    freelancer: dict[str, Any],
+    now: datetime.datetime,
+) -> Rendered:
+    """Render ``message`` again from its items (the invoices it lists, oldest first)."""
+    invoices = [item.invoice for item in items]
+    client = message.client
+    tone = client.tone
+    return message_render(
+        owner_id=message.owner_id,
+        kind=message.kind,
+        language=tone.language,
+        form=tone.form,
+        sources=sources,
+        context=message_context(
+            client=client,
+            today=now.date(),
+            freelancer=freelancer,
+            invoice=invoices[0],
+            invoices=invoices,
+            level=items[0].level,
+            project=invoices[0].project,
+        ),
+    )
+
+
+def reminders_rerender(messages: QuerySet[Message], *, now: datetime.datetime) -> None:
+    """Re-render unsent reminders from their items (amounts, list); cancel the empty ones.
+
+    Safe to run twice. Each write is conditional on the message still being unsent, so a
+    dispatcher that claimed it meanwhile keeps the text it sends.
+    """
+    messages = (
+        messages.filter(status__in=list(PENDING_STATUSES))
+        .select_related("client__owner__profile", "project")
+        .prefetch_related(
+            Prefetch(
+                "reminder_items",
+                queryset=ReminderItem.objects.select_related("invoice__project").order_by(
+                    "invoice__due_on", "invoice_id"
+                ),
+            )
+        )
+    )
+    messages = list(messages)
+    overrides = overrides_for({message.owner_id for message in messages})
+    freelancers: dict[int, dict[str, Any]] = {}
+    for message in messages:
+        items = list(message.reminder_items.all())
+        unsent = Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES))
+        if not items:
+            unsent.update_of_owner(
+                message.owner_id,
+                status=Message.Status.CANCELLED,
+                held_reason="No unpaid invoice left to remind of.",
+                updated_at=now,
+            )
+            continue
+        if message.owner_id not in freelancers:
+            freelancers[message.owner_id] = freelancer_context(message.client.owner)
+        rendered = _reminder_render(
+            message,
+            items,
+            sources=sources_for(message.owner_id, overrides),
+            freelancer=freelancers[message.owner_id],
+            now=now,
+        )
+        unsent.update_of_owner(
+            message.owner_id,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            invoice=items[0].invoice,
+            updated_at=now,
+        )
+
+
+def reminder_items_drop(items: QuerySet[ReminderItem], *, now: datetime.datetime) -> int:
+    """Remove invoices from unsent reminders; re-render or cancel what is left.
+
+    Returns the number of messages touched; safe to run twice.
+    """
+    items = items.filter(message__status__in=list(PENDING_STATUSES))
+    message_ids = set(items.values_list("message_id", flat=True))
+    if not message_ids:
+        return 0
+    with transaction.atomic():
+        items.delete()
+        reminders_rerender(Message.objects.filter(pk__in=message_ids), now=now)
+    return len(message_ids)
+
+
+def reminders_refresh(*, now: datetime.datetime | None = None) -> int:
+    """Take paid, cancelled and paused invoices out of unsent reminders; update amounts.
+
+    Safe to run twice. This is what makes "paid stops the reminders" correct even if
+    ``reminders_sync_for_invoice`` was never called.
+    """
+    now = now or timezone.now()
+    today = now.date()
+    pending = ReminderItem.objects.filter(message__status__in=list(PENDING_STATUSES))
+    pauses = active_pauses(today)
+    gone = pending.filter(
+        ~Q(invoice__status__in=UNPAID)
+        | Exists(pauses.filter(invoice_id=OuterRef("invoice_id")))
+        | Exists(pauses.filter(client_id=OuterRef("invoice__client_id")))
+    )
+    changed = reminder_items_drop(gone, now=now)
+    stale = pending.exclude(amount_due=F("invoice__total_gross") - F("invoice__amount_paid"))
+    stale_rows = list(stale.select_related("invoice"))
+    if stale_rows:
+        for item in stale_rows:
+            item.amount_due = item.invoice.amount_due
+        ReminderItem.objects.bulk_update(stale_rows, ["amount_due"])
+        reminders_rerender(
+            Message.objects.filter(pk__in={item.message_id for item in stale_rows}), now=now
+        )
+    return changed + len(stale_rows)
+
+
+def reminders_cancel_for_invoice(*, invoice: Invoice) -> int:
+    """Cancel every unsent reminder for ``invoice`` at once (call when it is paid or cancelled).
+
+    A reminder that also lists other unpaid invoices keeps them and is re-rendered. Returns the
+    number of messages touched; safe to run twice.
+    """
+    return reminder_items_drop(ReminderItem.objects.filter(invoice=invoice), now=timezone.now())
+
+
+def reminders_sync_for_invoice(*, invoice: Invoice) -> int:
+    """Bring unsent reminders in line with a payment: paid/cancelled leave, partial re-renders.
+
+    Called by the projects events (payment recorded, invoice cancelled); safe to run twice.
+    """
+    if invoice.status not in UNPAID:
+        return reminders_cancel_for_invoice(invoice=invoice)
+    now = timezone.now()
+    items = list(
+        ReminderItem.objects.filter(
+            invoice=invoice, message__status__in=list(PENDING_STATUSES)
+        ).exclude(amount_due=invoice.amount_due)
+    )
+    for item in items:
+        item.amount_due = invoice.amount_due
+    ReminderItem.objects.bulk_update(items, ["amount_due"])
+    reminders_rerender(Message.objects.filter(pk__in={item.message_id for item in items}), now=now)
+    return len(items)
+
+
+def reminder_pause(
+    *,
+    reason: str,
+    client: Client | None = None,
+    invoice: Invoice | None = None,
+    until_on: datetime.date | None = None,
+) -> ReminderPause:
+    """Pause reminders for a client or an invoice and withdraw unsent ones. Not idempotent."""
+    target = client or invoice
+    if target is None:
+        raise ValueError("A pause needs a client or an invoice.")
+    pause = ReminderPause.objects.create(
+        owner_id=target.owner_id, client=client, invoice=invoice, reason=reason, until_on=until_on
+    )
+    reminders_refresh()
+    return pause
+
+
+def reminder_pause_lift(*, pause: ReminderPause) -> None:
+    """Lift a pause; the next planner run plans what is due. Safe to run twice."""
+    ReminderPause.objects.filter(pk=pause.pk, lifted_at__isnull=True).update(
+        lifted_at=timezone.now()
+    )
