@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 
+from clients.models import ImportUpload
 from clients.tests.factories import ClientFactory, ContactFactory, NoteFactory, TagFactory
 from communications.models import Message, MessageTemplate, ReminderPause
 from communications.tests.factories import MessageFactory
@@ -113,6 +114,12 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
     )
     pause = ReminderPause.objects.create(owner=user, client=client, reason=f"{prefix} Streit")
     link = PortalLink.objects.create(owner=user, project=project)
+    upload = ImportUpload.objects.create(
+        owner=user,
+        filename=f"{prefix}.csv",
+        content=f"Name;E-Mail\n{prefix} Neukunde;neu@{prefix.lower()}.example\n".encode(),
+        file_kind="csv",
+    )
     audit = AuditEntry.objects.create(
         owner=user,
         actor=user.username,
@@ -140,6 +147,7 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
             "template": [template],
             "pause": [pause],
             "portal_link": [link],
+            "import_upload": [upload],
             "audit": [audit],
         },
     )
