@@ -203,25 +203,26 @@ def _read_xlsx(raw: bytes) -> Table:
         raise ImportFileError(_binary_message()) from exc
     if unpacked > MAX_XLSX_UNPACKED:
         raise ImportFileError(_("The workbook is too large to read. Save the sheet as CSV."))
+    records: list[tuple[int, list[object]]] = []
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        try:
+            sheet = workbook.worksheets[0]
+            # Read-only sheets parse lazily: damage or hostile XML shows while iterating.
+            for number, row in enumerate(
+                sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
+            ):
+                if any(cell not in (None, "") for cell in row):
+                    records.append((number, list(row)))
+                if len(records) > MAX_ROWS + 1:
+                    break
+        finally:
+            workbook.close()
+    except Exception as exc:  # openpyxl and defusedxml raise many kinds for a bad workbook
         raise ImportFileError(
             _("The workbook cannot be read (%(error)s). Save it again as .xlsx or CSV.")
             % {"error": type(exc).__name__}
         ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        records: list[tuple[int, list[object]]] = []
-        for number, row in enumerate(
-            sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
-        ):
-            if any(cell not in (None, "") for cell in row):
-                records.append((number, list(row)))
-            if len(records) > MAX_ROWS + 1:
-                break
-    finally:
-        workbook.close()
     if not records:
         raise ImportFileError(_("The file is empty."))
     _number, header = records[0]

@@ -237,6 +237,37 @@ def test_it_answers_bad_files_clearly(raw: bytes, filename: str, message: str) -
         table_read(raw=raw, filename=filename)
 
 
+def test_it_refuses_a_workbook_with_entity_expansion() -> None:
+    """A "billion laughs" sheet: defusedxml (through openpyxl) refuses it, quickly and clearly."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["Name"])
+    workbook.active.append(["Acme"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "&lol;" * 10}">' for i in range(9)
+        )
+        + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol8;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hostile, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = laughs.encode()
+            target.writestr(item, data)
+    with pytest.raises(ImportFileError, match="workbook cannot be read"):
+        table_read(raw=hostile.getvalue(), filename="laughs.xlsx")
+
+
 def test_it_refuses_too_many_rows(monkeypatch: Any) -> None:
     from clients import import_files
 
