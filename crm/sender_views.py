@@ -37,12 +37,17 @@ def sender_address(request: HttpRequest) -> HttpResponse:
         return _back(request)
     address = form.cleaned_data["sender_email"]
     if senders.sender_address_set(profile=profile, address=address) or "resend" in request.POST:
-        senders.sender_confirmation_send(profile=profile)
-        messages.success(
-            request,
-            _("We sent a link to %(address)s. Open it to confirm the address is yours.")
-            % {"address": address},
-        )
+        if senders.sender_confirmation_send(profile=profile):
+            messages.success(
+                request,
+                _("We sent a link to %(address)s. Open it to confirm the address is yours.")
+                % {"address": address},
+            )
+        else:
+            messages.warning(
+                request,
+                _("A link went out a moment ago. Check your inbox, or ask again in two minutes."),
+            )
     elif not address:
         messages.success(request, _("Client mail comes from the service's address again."))
     return _back(request)

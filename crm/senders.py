@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import zoneinfo
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -31,6 +33,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .models import Profile
+
+logger = logging.getLogger(__name__)
 
 VERIFY_SALT = "crm.sender-address"
 VERIFY_MAX_AGE = datetime.timedelta(days=3)
@@ -140,10 +144,27 @@ def sender_address_set(*, profile: Profile, address: str) -> bool:
     return bool(address)
 
 
-def sender_confirmation_send(*, profile: Profile) -> None:
-    """Mail the confirmation link to the sender address, after commit. Sends on every call."""
+# One confirmation mail per freelancer in this time: the form must not become a way to send
+# mail to strangers' addresses in bulk.
+CONFIRMATION_INTERVAL = datetime.timedelta(minutes=2)
+
+
+def sender_confirmation_send(*, profile: Profile) -> bool:
+    """Mail the confirmation link to the sender address, after commit; return whether it goes.
+
+    At most one mail per freelancer in ``CONFIRMATION_INTERVAL`` (kept in the cache; a cache
+    that does not answer lets the mail go).
+    """
     if not profile.sender_email:
-        return
+        return False
+    key = f"sender-confirmation:{profile.user_id}"
+    try:
+        first = cache.add(key, 1, timeout=CONFIRMATION_INTERVAL.total_seconds())
+    except Exception:  # no cache: send; the interval is a courtesy, not a lock
+        logger.warning("No cache for the sender-link interval", exc_info=True)
+        first = True
+    if not first:
+        return False
     link = settings.SITE_URL.rstrip("/") + reverse(
         "crm:sender_verify", args=[sender_token(profile)]
     )

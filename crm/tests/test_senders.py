@@ -104,6 +104,9 @@ def test_it_confirms_an_address_through_the_mailed_link(
     alice: Any, operator: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     operator.CLIENT_MAIL_FROM = "freelancer"
+    from django.core.cache import cache
+
+    cache.delete(f"sender-confirmation:{alice.pk}")
     client = client_for(alice)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -163,3 +166,21 @@ def test_it_refuses_an_invalid_address_with_a_message(alice: Any) -> None:
     assert "not a valid e-mail address" in response.content.decode()
     alice.profile.refresh_from_db()
     assert alice.profile.sender_email == ""
+
+
+def test_it_sends_at_most_one_link_in_two_minutes(
+    alice: Any, operator: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.delete(f"sender-confirmation:{alice.pk}")
+    client = client_for(alice)
+    url = reverse("crm:sender_address")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"sender-sender_email": "anna@weber-design.example"})
+        again = client.post(
+            url, {"sender-sender_email": "anna@weber-design.example", "resend": "1"}, follow=True
+        )
+    assert len(mailoutbox) == 1
+    assert "A link went out a moment ago" in again.content.decode()
+    cache.delete(f"sender-confirmation:{alice.pk}")
