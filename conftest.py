@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-SERVICE_MARKERS = ("postgres", "redis", "browser")
+SERVICE_MARKERS = ("postgres", "redis", "browser", "dovecot")
 _skipped_service_tests: list[str] = []
 
 
@@ -44,7 +44,15 @@ def _service_missing(marker: str) -> str | None:
         return "Redis not configured (REDIS_URL unset)"
     if marker == "browser" and chromium_path() is None:
         return "chromium not installed (/usr/bin/chromium)"
+    if marker == "dovecot" and not _dovecot_installed():
+        return "dovecot not installed (apt-get install dovecot-imapd)"
     return None
+
+
+def _dovecot_installed() -> bool:
+    from tests.harness import dovecot_path
+
+    return dovecot_path() is not None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -83,7 +91,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if _ci():
         terminalreporter.write_line(
             "CI FAILURE: service-backed tests were skipped; CI must run them against "
-            "PostgreSQL, Redis and chromium.",
+            "PostgreSQL, Redis, chromium and Dovecot.",
             red=True,
             bold=True,
         )
@@ -328,3 +336,20 @@ def http_trap() -> Iterator[tuple[str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Any]:
+    """A private Dovecot IMAP server on a free loopback port with a throw-away maildir.
+
+    Tests that use it carry the ``dovecot`` marker (skipped without Dovecot, a failure under
+    CI=true); see ``tests.harness.DovecotServer`` for delivering mail and breaking things.
+    """
+    from tests.harness import DovecotServer
+
+    server = DovecotServer.create()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.destroy()

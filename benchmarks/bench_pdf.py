@@ -37,7 +37,7 @@ from django.db import transaction  # noqa: E402
 
 from clients.models import Client  # noqa: E402
 from crm.models import Profile, User  # noqa: E402
-from projects import demo, documents, services  # noqa: E402
+from projects import demo, documents  # noqa: E402
 from projects.models import (  # noqa: E402
     Invoice,
     InvoiceLine,
@@ -47,6 +47,8 @@ from projects.models import (  # noqa: E402
     Project,
     ScopeItem,
 )
+from projects.services.invoices import invoice_create, invoice_issue  # noqa: E402
+from projects.services.offers import offer_create, offer_send  # noqa: E402
 
 RUNS = 20
 TARGET_MS = 300
@@ -109,7 +111,7 @@ def prepare() -> tuple[Offer, Invoice]:
             Milestone(project=project, title=f"Meilenstein {n}", due_on=f"2026-12-{n + 1:02d}")
             for n in range(4)
         )
-        offer = services.offer_create(project=project, actor=user)
+        offer = offer_create(project=project, actor=user)
         OfferLine.objects.bulk_create(
             OfferLine(
                 offer=offer,
@@ -121,8 +123,8 @@ def prepare() -> tuple[Offer, Invoice]:
             )
             for n in range(6)
         )
-        offer = services.offer_send(offer=offer, actor=user)
-        invoice = services.invoice_create(project=project, actor=user)
+        offer = offer_send(offer=offer, actor=user)
+        invoice = invoice_create(project=project, actor=user)
         InvoiceLine.objects.bulk_create(
             InvoiceLine(
                 invoice=invoice,
@@ -134,7 +136,7 @@ def prepare() -> tuple[Offer, Invoice]:
             )
             for n in range(8)
         )
-        invoice = services.invoice_issue(invoice=invoice, actor=user)
+        invoice = invoice_issue(invoice=invoice, actor=user)
     return (
         Offer.objects.select_related("project__client", "owner").get(pk=offer.pk),
         Invoice.objects.select_related("project", "client", "owner").get(pk=invoice.pk),

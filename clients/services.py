@@ -401,3 +401,13 @@ def note_delete(*, note: Note) -> None:
 def _note_summary(note: Note) -> str:
     first_line = (note.body.strip().splitlines() or [""])[0]
     return f"{Note.Kind(note.kind).label}: {first_line}"[:300]
+
+
+def contact_add(*, client: Client, email: str, name: str = "") -> Contact:
+    """Add a contact with this address to the client, unless one has it. Safe to run twice."""
+    existing = client.contacts.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing
+    return Contact.objects.create(
+        client=client, email=email[:254], name=(name or email.partition("@")[0])[:200]
+    )

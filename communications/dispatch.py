@@ -32,6 +32,7 @@ from django.utils import timezone
 from crm.mail import MailError, OutgoingMail, connection_open, mail_build, new_message_id
 from crm.senders import sender_for
 
+from . import replies
 from .attachments import attachments_for
 from .models import Message
 from .outbox import held_reason_for
@@ -249,6 +250,10 @@ def messages_dispatch(
         .select_related("owner__profile", "client")
         .order_by("send_after", "pk")
     )
+    # A client who wrote since the message was planned gets no automatic message unseen.
+    held_by_replies = replies.messages_hold_before_sending(messages, now=now)
+    result.held += len(held_by_replies)
+    messages = [message for message in messages if message.pk not in held_by_replies]
     built = _build_all(messages, result, now)
     if not built:
         return result

@@ -102,6 +102,7 @@ class CommunicationSettingsForm(forms.ModelForm):
             "reminder_3_days",
             "loyal_grace_factor",
             "keep_in_touch_weeks",
+            "reply_pause_days",
         )
         widgets = QUIET_HOURS_WIDGETS
 

@@ -80,6 +80,16 @@ class Message(OwnedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     held_reason = models.CharField(_("held because"), max_length=300, blank=True)
+    # The client's reply that held this message (communications/replies.py). Kept after a
+    # release: replies up to this one were read, only a newer one holds the message again.
+    held_by_reply = models.ForeignKey(
+        "timeline.Activity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("held by the reply"),
+    )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     # Set (and committed) just before the message goes to the mail server: a row stuck in
     # "sending" with it may have arrived (uncertain); without it nothing went out (requeued).
@@ -122,6 +132,12 @@ class Message(OwnedModel):
                 fields=["owner", "send_after", "id"],
                 name="message_owner_scheduled",
                 condition=models.Q(status="scheduled"),
+            ),
+            # Replies are matched to the message they answer by its Message-ID (inbox app).
+            models.Index(
+                fields=["owner", "message_id"],
+                name="message_owner_message_id",
+                condition=~models.Q(message_id=""),
             ),
         ]
 
@@ -279,6 +295,15 @@ class CommunicationSettings(OwnedModel):
         default=6,
         validators=[MaxValueValidator(104)],
         help_text=_("0 turns keep-in-touch drafts off."),
+    )
+    reply_pause_days = models.PositiveSmallIntegerField(
+        _("after a client's reply, days without payment reminders"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Automatic messages planned in these days wait for you; payment reminders are not "
+            "planned at all."
+        ),
     )
 
     class Meta:

@@ -33,6 +33,7 @@ class Rules:
     reminder_offsets: tuple[int, int, int] = (3, 14, 28)
     loyal_grace_factor: int = 2
     keep_in_touch_weeks: int = 6
+    reply_pause_days: int = 3
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -76,6 +77,7 @@ def _rules_from(row: CommunicationSettings | None, time_zone: str) -> Rules:
         reminder_offsets=(row.reminder_1_days, row.reminder_2_days, row.reminder_3_days),
         loyal_grace_factor=row.loyal_grace_factor,
         keep_in_touch_weeks=row.keep_in_touch_weeks,
+        reply_pause_days=row.reply_pause_days,
     )
 
 

@@ -284,3 +284,31 @@ def message_write_one_off(
     if send:
         message = message_approve(message=message)
     return message
+
+
+def message_release(*, message: Message) -> Message:
+    """Send a message held by a client's reply as planned (its next allowed moment).
+
+    Safe to run twice. It keeps ``held_by_reply``: the dispatcher holds it again only for a
+    newer reply (communications/replies.py).
+    """
+    from .outbox import NO_EMAIL
+
+    now = timezone.now()
+    if not message.client.email:
+        raise MessageStateError(str(NO_EMAIL))
+    earliest = max(now, message.send_after) if message.send_after else now
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.HELD).update_of_owner(
+        message.owner_id,
+        status=Message.Status.SCHEDULED,
+        send_after=message_send_time(message=message, now=earliest),
+        to=message.client.email,
+        held_reason="",
+        attempts=0,
+        updated_at=now,
+    )
+    if not updated:
+        raise MessageStateError(_("This message is no longer held."))
+    message.refresh_from_db()
+    dispatch_soon()
+    return message

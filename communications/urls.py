@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reply_views, views
 
 app_name = "communications"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/reschedule/", views.message_reschedule, name="reschedule"),
     path("<int:pk>/retry/", views.message_retry, name="retry"),
     path("<int:pk>/resend/", views.message_resend, name="resend"),
+    path("<int:pk>/release/", reply_views.held_release, name="release"),
+    path("<int:pk>/discard/", reply_views.held_discard, name="discard"),
     path("compose/<int:client_id>/", views.message_compose, name="compose"),
     path("log/<int:client_id>/", views.activity_log, name="log"),
     path("settings/", views.settings_edit, name="settings"),

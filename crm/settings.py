@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "portal",
     "dashboard",
     "privacy",
+    "inbox",
+    "banking",
 ]
 
 MIDDLEWARE = [
@@ -238,11 +240,33 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "communications.tasks.dispatch_messages",
         "schedule": env.float("COMMS_DISPATCH_EVERY", default=60.0),
     },
+    # 12:05 UTC is 00:05 at UTC-12: the first moment yesterday has ended everywhere.
+    "expire-offers": {
+        "task": "projects.tasks.expire_offers",
+        "schedule": crontab(hour=12, minute=5),
+    },
+    # Queues one fetch per mailbox (inbox.tasks.fetch_mailbox: soft 240 s / hard 300 s, and a
+    # claim per mailbox, so overlapping runs are harmless); itself soft 50 s / hard 60 s.
+    "fetch-mail": {
+        "task": "inbox.tasks.fetch_mailboxes",
+        "schedule": env.float("INBOX_FETCH_EVERY", default=120.0),
+        "options": {"expires": env.float("INBOX_FETCH_EVERY", default=120.0)},
+    },
 }
 # Keep the database connection across tasks (Celery's Django fix-up closes it after each).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 # A row left in "sending" this long (seconds) after its claim is marked uncertain.
 COMMS_SENDING_TIMEOUT = env.int("COMMS_SENDING_TIMEOUT", default=15 * 60)
+
+# The inbox (docs/inbox.md): IMAP timeouts, size limits, how far back the first fetch reads.
+INBOX_TIMEOUT = env.int("INBOX_TIMEOUT", default=30)
+INBOX_ATTACHMENT_MAX_MB = env.float("INBOX_ATTACHMENT_MAX_MB", default=10)
+INBOX_MESSAGE_MAX_MB = env.float("INBOX_MESSAGE_MAX_MB", default=60)
+INBOX_FIRST_DAYS = env.int("INBOX_FIRST_DAYS", default=14)
+INBOX_TLS_CA_FILE = env.str("INBOX_TLS_CA_FILE", default="")
+# Old secret keys, newest first: signed cookies and stored mailbox passwords stay readable
+# after SECRET_KEY changes (manage.py inbox_rotate_key re-encrypts under the new key).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # Security. Production (DEBUG off) is HTTPS-only; BEHIND_PROXY trusts X-Forwarded-Proto.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -37,9 +37,11 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("projects/", include("projects.urls")),
     path("messages/", include("communications.urls")),
+    path("inbox/", include("inbox.urls")),
     path("portal/", include("portal.urls")),
     path("calendar/", include("dashboard.calendar_urls")),
     path("privacy/", include("privacy.urls")),
+    path("bank/", include("banking.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,7 +16,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from communications import replies
 from crm import freshness
+from projects.selectors.scope import goodwill_by_client
 
 from . import charts, selectors
 
@@ -72,8 +74,21 @@ CARD_GROUPS: dict[str, tuple[tuple[str, ...], Compute]] = {
         (PAYMENT, INVOICE, REVISION, PROJECT, CLIENT),
         lambda user, today, now: charts.charts_context(
             income=selectors.income_by_month(user=user, today=today),
-            goodwill=selectors.goodwill_by_client(user=user),
+            goodwill=list(goodwill_by_client(user=user)[: selectors.SECTION_SIZE]),
         ),
+    ),
+    # "Replies to read": messages held by a client's reply, reminders that wait after one.
+    "replies_held": (
+        (MESSAGE, CLIENT, PROJECT),
+        lambda user, today, now: dict(
+            zip(("held", "held_more"), replies.messages_held_by_replies(user=user), strict=True)
+        ),
+    ),
+    "replies_paused": (
+        (ACTIVITY, INVOICE, CLIENT, "communications.communicationsettings"),
+        lambda user, today, now: {
+            "reminders_paused": replies.reminders_paused_by_replies(user=user, now=now)
+        },
     ),
 }
 

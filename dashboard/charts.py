@@ -63,11 +63,10 @@ def bar_chart(values: list[int], labels: list[str]) -> list[dict[str, Any]]:
     return bars
 
 
-def charts_context(
-    *, income: list[dict[str, Any]], goodwill: list[dict[str, Any]]
-) -> dict[str, Any]:
+def charts_context(*, income: list[dict[str, Any]], goodwill: list[Any]) -> dict[str, Any]:
     """Return the charts' part of the dashboard context from the income per month
-    (``selectors.income_by_month``) and the goodwill per client (``goodwill_by_client``)."""
+    (``selectors.income_by_month``) and the clients with their ``goodwill_rounds``
+    (``projects.selectors.scope.goodwill_by_client``)."""
     return {
         "income": income,
         "income_total": sum((row["total"] for row in income), Decimal(0)),
@@ -76,8 +75,7 @@ def charts_context(
             [date_format(row["month"], "M") for row in income],
         ),
         "goodwill_chart": bar_chart(
-            [row["rounds"] for row in goodwill],
-            [row["project__client__name"] for row in goodwill],
+            [client.goodwill_rounds for client in goodwill], [client.name for client in goodwill]
         ),
         "goodwill_height": max(len(goodwill) * GOODWILL_ROW, GOODWILL_ROW),
     }

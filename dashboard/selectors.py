@@ -259,14 +259,3 @@ def income_by_month(*, user: Any, today: datetime.date) -> list[dict[str, Any]]:
         {"month": (month := _month_start(today, back)), "total": totals.get(month, Decimal(0))}
         for back in range(11, -1, -1)
     ]
-
-
-def goodwill_by_client(*, user: Any) -> list[dict[str, Any]]:
-    """Return how many revision rounds each client got as goodwill (top SECTION_SIZE)."""
-    return list(
-        RevisionRound.objects.owned_by(user)
-        .filter(billing=RevisionRound.Billing.GOODWILL)
-        .values("project__client_id", "project__client__name")
-        .annotate(rounds=Count("pk"))
-        .order_by("-rounds", "project__client__name")[:SECTION_SIZE]
-    )

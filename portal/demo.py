@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm.demo import DemoContext
-from projects.models import Project
 
 from .models import PortalLink
-
-OPEN_STATUSES = {Project.Status.OFFERED, Project.Status.ACTIVE, Project.Status.ON_HOLD}
 
 
 def wipe(user: Any) -> None:
@@ -22,7 +19,7 @@ def seed(context: DemoContext) -> None:
     links = [
         PortalLink(owner=context.user, project=project)
         for project in context.shared.get("projects", [])
-        if project.status in OPEN_STATUSES
+        if project.is_open
     ]
     PortalLink.objects.bulk_create(links, batch_size=1000)
     context.count("portal links", len(links))

@@ -9,7 +9,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from clients import hooks
 
-        from .selectors import client_sections_data
+        from .selectors.project import client_sections_data
 
         hooks.client_section_register(
             template="projects/_client_sections.html", data=client_sections_data, order=10

@@ -564,3 +564,310 @@ def seeded_random(name: str) -> tuple[random.Random, int]:
     seed = int(os.environ.get("FAULTS_SEED") or secrets.randbelow(2**31))
     print(f"FAULTS {name}: seed={seed} (replay with FAULTS_SEED={seed})")
     return random.Random(seed), seed
+
+
+# --- Dovecot (IMAP) -------------------------------------------------------------------------
+
+DOVECOT = os.environ.get("DOVECOT_PATH", "/usr/sbin/dovecot")
+
+
+def dovecot_path() -> str | None:
+    """Return the dovecot binary (Debian's dovecot-imapd), or None when it is not installed."""
+    for candidate in (DOVECOT, shutil.which("dovecot") or ""):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@dataclass
+class DovecotServer:
+    """A throw-away Dovecot IMAP server on a free loopback port, with its own config and maildir.
+
+    Nothing of the system's Dovecot is used: a minimal dovecot.conf in a temporary folder, a
+    passwd-file of its own, plain logins on 127.0.0.1 only. Dovecot refuses to run its login
+    processes as root, so as root they run as ``nobody`` and the mail belongs to ``nobody``;
+    otherwise everything runs as the current user. Mail is delivered the way an MTA does:
+    written to ``tmp/`` and renamed into ``new/`` of the maildir, as real MIME files.
+    """
+
+    root: Path
+    port: int
+    binary: str
+    uid: int
+    gid: int
+    user_name: str
+    group_name: str
+    process: subprocess.Popen | None = None
+    passwords: dict[str, str] = field(default_factory=dict)
+    _delivered: int = 0
+    tls_port: int = field(default_factory=free_port)
+
+    @classmethod
+    def create(cls) -> DovecotServer:
+        binary = dovecot_path()
+        if binary is None:
+            skip_service("dovecot", "dovecot is not installed (apt-get install dovecot-imapd)")
+        assert binary is not None
+        is_root = os.geteuid() == 0
+        account = pwd.getpwnam("nobody") if is_root else pwd.getpwuid(os.geteuid())
+        import grp
+
+        group = grp.getgrgid(account.pw_gid).gr_name
+        # Under /tmp (not pytest's 0700 tmp_path): the unprivileged processes must reach it.
+        root = Path(tempfile.mkdtemp(prefix="crm-dovecot-"))
+        root.chmod(0o755)
+        server = cls(
+            root=root,
+            port=free_port(),
+            binary=binary,
+            uid=account.pw_uid,
+            gid=account.pw_gid,
+            user_name=account.pw_name,
+            group_name=group,
+        )
+        (root / "run").mkdir()
+        (root / "state").mkdir()
+        (root / "mail").mkdir()
+        server._own(root / "mail")
+        server.write_certificate()
+        server.write_config()
+        return server
+
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate (for 127.0.0.1): the CA file a client trusts."""
+        return self.root / "cert.pem"
+
+    def write_certificate(self) -> None:
+        import datetime as dt
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        now = dt.datetime.now(dt.UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        self.certificate.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key_path = self.root / "key.pem"
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_path.chmod(0o600)
+
+    def _own(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            os.chown(path, self.uid, self.gid)
+
+    @property
+    def config(self) -> Path:
+        return self.root / "dovecot.conf"
+
+    def write_config(self) -> None:
+        self.config.write_text(
+            f"""# Written by tests/harness.py: a private test server, no system configuration.
+base_dir = {self.root}/run
+state_dir = {self.root}/state
+log_path = {self.root}/dovecot.log
+info_log_path = {self.root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{self.certificate}
+ssl_key = <{self.root}/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {self.user_name}
+default_internal_user = {self.user_name}
+default_internal_group = {self.group_name}
+first_valid_uid = {self.uid}
+last_valid_uid = {self.uid}
+mail_location = maildir:{self.root}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={self.uid} gid={self.gid} home={self.root}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {self.tls_port}
+    ssl = yes
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+service stats {{
+  unix_listener stats-reader {{
+    user = {self.user_name}
+  }}
+  unix_listener stats-writer {{
+    user = {self.user_name}
+  }}
+}}
+"""
+        )
+
+    def add_user(self, name: str, password: str) -> None:
+        """Create (or change the password of) a mail account; Dovecot re-reads the file."""
+        self.passwords[name] = password
+        self._write_passwd()
+        self.folder_path(name).mkdir(parents=True, exist_ok=True)
+        for sub in ("cur", "new", "tmp"):
+            (self.folder_path(name) / sub).mkdir(exist_ok=True)
+        for path in [self.root / "mail" / name, *self.folder_path(name).rglob("*")]:
+            self._own(path)
+        self._own(self.folder_path(name))
+
+    def remove_user(self, name: str) -> None:
+        self.passwords.pop(name, None)
+        self._write_passwd()
+
+    def _write_passwd(self) -> None:
+        path = self.root / "passwd"
+        existed = path.exists()
+        path.write_text("".join(f"{n}:{{PLAIN}}{p}\n" for n, p in self.passwords.items()))
+        path.chmod(0o644)
+        # Dovecot re-reads the passwd-file when its modification time changed, checking at most
+        # once a second: move the time on, and let that second pass.
+        later = time.time() + self._delivered + 2
+        os.utime(path, (later, later))
+        self._delivered += 1
+        if existed:
+            time.sleep(1.1)
+
+    def folder_path(self, user: str, folder: str = "INBOX") -> Path:
+        base = self.root / "mail" / user
+        return base if folder == "INBOX" else base / f".{folder}"
+
+    def create_folder(self, user: str, folder: str) -> None:
+        path = self.folder_path(user, folder)
+        for sub in ("cur", "new", "tmp"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+            self._own(path / sub)
+        self._own(path)
+
+    def delete_folder(self, user: str, folder: str) -> None:
+        shutil.rmtree(self.folder_path(user, folder))
+
+    def deliver(self, user: str, raw: bytes, folder: str = "INBOX") -> Path:
+        """Put one MIME message into the maildir, as an MTA delivers it (tmp/, then new/)."""
+        self._delivered += 1
+        name = f"{time.time():.6f}.P{os.getpid()}Q{self._delivered}.crm-test"
+        base = self.folder_path(user, folder)
+        temporary = base / "tmp" / name
+        temporary.write_bytes(raw)
+        self._own(temporary)
+        final = base / "new" / name
+        temporary.rename(final)
+        return final
+
+    def renumber(self, user: str, folder: str = "INBOX") -> None:
+        """Make the server give the folder a new UIDVALIDITY (as after a restore or migration)."""
+        base = self.folder_path(user, folder)
+        # The index and the UID list go; dovecot-uidvalidity (the last value handed out) stays,
+        # so the next value differs.
+        for path in [base / "dovecot-uidlist", *base.glob("dovecot.index*")]:
+            if path.is_file():
+                path.unlink()
+        for path in (base / "cur").glob("*"):
+            path.rename(base / "new" / path.name.split(":", 1)[0])
+
+    def start(self) -> None:
+        log = (self.root / "stdout.log").open("ab")
+        self.process = subprocess.Popen(
+            [self.binary, "-F", "-c", str(self.config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(
+            lambda: port_open(self.port) and port_open(self.tls_port),
+            timeout=30,
+            what="dovecot to listen",
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+            self.process = None
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass
+class SilentServer:
+    """A TCP server on loopback that accepts connections and never says a word (a hung IMAP)."""
+
+    port: int = field(default_factory=free_port)
+    sock: socket.socket | None = None
+    accepted: list[socket.socket] = field(default_factory=list)
+
+    def start(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(8)
+
+        def accept() -> None:
+            while self.sock is not None:
+                try:
+                    connection, _address = self.sock.accept()
+                except OSError:
+                    return
+                self.accepted.append(connection)
+
+        threading.Thread(target=accept, daemon=True).start()
+
+    def stop(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+        for connection in self.accepted:
+            connection.close()

@@ -96,6 +96,10 @@ def freelancer_pages(user: User) -> list[str]:
         reverse("clients:import_mapping", args=[upload.pk]),
         reverse("clients:import_preview", args=[upload.pk]),
     ]
+    from inbox.models import InboundMail
+
+    pages += [reverse("inbox:list"), reverse("inbox:list") + "?show=all", reverse("inbox:settings")]
+    pages += [mail.get_absolute_url() for mail in InboundMail.objects.filter(owner=user)[:3]]
     return pages
 
 

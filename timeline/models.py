@@ -31,6 +31,8 @@ class Activity(OwnedModel):
         STATUS = "status", _("Status change")
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")
+        REPLY = "reply", _("Reply")
+        AUTO_REPLY = "auto_reply", _("Auto-reply")
 
     client = models.ForeignKey(
         "clients.Client", on_delete=models.CASCADE, related_name="activities"
@@ -69,6 +71,12 @@ class Activity(OwnedModel):
         indexes: ClassVar = [
             models.Index(fields=["client", "-occurred_at"], name="activity_client_time"),
             models.Index(fields=["client", "kind", "-occurred_at"], name="activity_client_kind"),
+            # The planners and the dispatcher ask for each client's latest reply.
+            models.Index(
+                fields=["client", "-occurred_at"],
+                name="activity_client_reply",
+                condition=models.Q(kind="reply"),
+            ),
         ]
         constraints: ClassVar = [
             # One timeline entry per outgoing message, even when two planners overlap.

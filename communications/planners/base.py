@@ -21,6 +21,7 @@ from clients.models import Client
 from crm.models import Profile
 from projects.models import Project
 
+from .. import replies
 from ..context import freelancer_context, message_context
 from ..models import ROUTINE_KINDS, Message
 from ..outbox import message_build, messages_insert
@@ -131,6 +132,7 @@ class Batch:
         self.overrides = overrides_for(owner_ids)
         self.client_rules = client_overrides(client_ids)
         self.contacts = last_contacts(client_ids)
+        self.replies = replies.latest_replies(client_ids)
         self.freelancers: dict[int, dict[str, Any]] = {}
         self.messages: list[Message] = []
 
@@ -190,6 +192,17 @@ class Batch:
             )
             self.contacts[client.pk] = max(send_after, self.contacts.get(client.pk, send_after))
             status = Message.Status.SCHEDULED
+        # Planned in the days after the client wrote: it waits for the freelancer (replies.py).
+        reply = replies.hold_when_planned(
+            self.replies.get(client.pk),
+            kind=kind,
+            days=self.rules_for(client).reply_pause_days,
+            now=self.now,
+        )
+        if reply is not None and status in replies.WAITING:
+            status = Message.Status.HELD
+            held_reason = replies.hold_reason(reply=reply, owner=client.owner)
+            links["held_by_reply"] = reply
         message = message_build(
             client=client,
             kind=kind,

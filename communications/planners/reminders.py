@@ -28,6 +28,7 @@ from django.utils import timezone
 from clients.models import Client
 from projects.models import Invoice
 
+from .. import replies
 from ..letters import LETTER
 from ..models import (
     PENDING_STATUSES,
@@ -113,11 +114,17 @@ def _plan_group(group: ZoneGroup, now: datetime.datetime, limit: int) -> int:
         rows = [row for row in rows if row["pk"] not in chosen]
         if not rows:
             continue
+        # No reminder is planned in the days after a client's reply (communications/replies.py).
+        last_reply = replies.latest_replies({row["client_id"] for row in rows})
         missing = {row["owner_id"] for row in rows} - set(rules_cache)
         if missing:
             rules_cache.update(rules_for_owners(missing))
         for row in rows:
             rules = rules_cache[row["owner_id"]]
+            if replies.in_pause(
+                last_reply.get(row["client_id"]), days=rules.reply_pause_days, now=now
+            ):
+                continue
             offset = rules.reminder_offset(
                 level, is_loyal=row["client__relationship"] == Client.Relationship.LOYAL
             )

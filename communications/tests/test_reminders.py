@@ -177,17 +177,17 @@ def test_it_withdraws_unsent_reminders_when_a_client_is_paused(
 
 
 def test_it_syncs_reminders_with_a_payment_through_the_projects_service(invoice: Invoice) -> None:
-    from projects import services as projects
+    from projects.services.invoices import invoice_mark_paid, invoice_record_payment
 
     plan(DUE + datetime.timedelta(days=3))
-    projects.invoice_record_payment(
+    invoice_record_payment(
         invoice=invoice, amount=Decimal("190.00"), paid_on=DUE + datetime.timedelta(days=4)
     )
     invoice.refresh_from_db()
     reminders_sync_for_invoice(invoice=invoice)
     message = Message.objects.get()
     assert "1.000,00" in message.body_text
-    projects.invoice_mark_paid(invoice=invoice, paid_on=DUE + datetime.timedelta(days=5))
+    invoice_mark_paid(invoice=invoice, paid_on=DUE + datetime.timedelta(days=5))
     invoice.refresh_from_db()
     reminders_sync_for_invoice(invoice=invoice)
     message.refresh_from_db()

@@ -243,6 +243,7 @@ def test_it_saves_settings_and_refuses_offsets_that_make_no_sense(
         "reminder_3_days": 28,
         "loyal_grace_factor": 2,
         "keep_in_touch_weeks": 6,
+        "reply_pause_days": 3,
     }
     response = alice_client.post(url, data)
     assert response.status_code == 200

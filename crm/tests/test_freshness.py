@@ -83,3 +83,35 @@ def test_the_generation_is_renewed_again_when_the_transaction_commits(alice: Any
         client.save()
         during = stamps(alice)
     assert stamps(alice) != during
+
+
+def test_a_deferred_block_renews_once_per_model_at_its_end(
+    alice: Any, bob: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renewals: list[tuple[frozenset[int], str]] = []
+    real = freshness._renew
+
+    def spy(ids: set[int], label: str) -> None:
+        renewals.append((frozenset(ids), label))
+        real(ids, label)
+
+    monkeypatch.setattr(freshness, "_renew", spy)
+    before = stamps(alice)
+    with freshness.deferred():
+        for _ in range(5):
+            make_client(alice)
+        make_client(bob)
+        assert renewals == []
+        assert stamps(alice) == before
+    assert renewals == [(frozenset({alice.pk, bob.pk}), "clients.client")]
+    assert stamps(alice) != before
+    renewals.clear()
+
+    def fail() -> None:
+        with freshness.deferred():
+            make_client(alice)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail()
+    assert renewals == [(frozenset({alice.pk}), "clients.client")]

@@ -41,20 +41,22 @@ def test_a_change_recomputes_only_the_cards_that_read_it(
     draft = make_message(make_client(alice), subject="Freigabe")
     type(draft).objects.filter(pk=draft.pk).update(created_at=long_ago)
     assert [c.name for c in alice_client.get(URL).context["quiet_clients"]] == ["Stille GmbH"]
-    # A note: only "quiet clients" is computed again (one query), and it is right at once.
+    # A note: only the cards that read the timeline ("quiet clients" and the reminders paused
+    # by replies) are computed again (one query each), and they are right at once.
     client_services.note_create(
         client=quiet, kind="call", noted_on=timezone.localdate(), body="Angerufen"
     )
-    with django_assert_num_queries(3 + 1):
+    with django_assert_num_queries(3 + 1 + 1):
         assert list(alice_client.get(URL).context["quiet_clients"]) == []
-    # An approval: the message cards, the invoices (reminder levels) and quiet clients.
+    # An approval: the message cards, the invoices (reminder levels), quiet clients and the
+    # messages held by replies.
     comms.message_approve(message=draft)
-    with django_assert_num_queries(3 + 2 + 2 + 1):
+    with django_assert_num_queries(3 + 2 + 2 + 1 + 1):
         assert list(alice_client.get(URL).context["drafts"]) == []
     # A client's name shows on every card: everything is computed again.
     quiet.name = "Laute GmbH"
     quiet.save()
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         alice_client.get(URL)
 
 
@@ -74,10 +76,10 @@ def test_the_dashboard_caches_per_freelancer_day_and_language(
     # Another interface language (month labels) or another day: computed afresh.
     alice.profile.language = "de"
     alice.profile.save()
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         assert alice_client.get(URL).context["today"] == timezone.localdate()
     tomorrow = timezone.now() + datetime.timedelta(days=1)
-    with time_machine.travel(tomorrow), django_assert_num_queries(15):
+    with time_machine.travel(tomorrow), django_assert_num_queries(17):
         alice_client.get(URL)
 
 
@@ -97,7 +99,7 @@ def test_it_serves_and_writes_without_a_cache(
     with pytest.raises(Exception):  # noqa: B017,PT011 - proves the cache really is down
         cache.get("x")
     assert freshness.generations(alice.pk, LABELS) is None
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         response = alice_client.get(URL)
     assert response.status_code == 200
     assert "Ohne Cache" in response.content.decode()

@@ -106,8 +106,8 @@ def test_it_runs_the_same_number_of_queries_whatever_the_data_size(
     # Unchanged data comes from the cache: session, user and profile only.
     with django_assert_num_queries(3):
         alice_client.get(URL)
-    # Session, user, profile, and one query per section or figure.
-    expected = 15
+    # Session, user, profile, and one query per section or figure ("Replies to read": two).
+    expected = 17
     freshness.owners_touch([alice.pk])
     with django_assert_num_queries(expected):
         alice_client.get(URL)

@@ -23,6 +23,8 @@ from tests.factories import (
 )
 from timeline.models import Activity
 
+from .posts import accept
+
 
 @pytest.fixture
 def project(alice: Any) -> Any:
@@ -51,17 +53,6 @@ def link(project: Any) -> PortalLink:
 
 def page_url(link: PortalLink) -> str:
     return reverse("portal:page", args=[link.token])
-
-
-def accept(client: Any, link: PortalLink, offer: Offer, /, **extra: Any) -> Any:
-    data = {
-        "offer": offer.pk,
-        "version": offer.version,
-        "full_name": "Sabine Weber",
-        "confirm": "on",
-    }
-    data.update(extra)
-    return client.post(reverse("portal:accept", args=[link.token]), data, REMOTE_ADDR="203.0.113.7")
 
 
 def test_it_shows_the_project_in_the_clients_language_and_tone(
@@ -125,6 +116,7 @@ def test_it_accepts_the_offer_and_records_who_when_where_which(
     alice: Any,
     mailoutbox: Any,
     django_capture_on_commit_callbacks: Any,
+    celery_eager: None,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = accept(client, link, offer)
@@ -152,6 +144,7 @@ def test_it_refuses_to_accept_twice(
     offer: Offer,
     mailoutbox: Any,
     django_capture_on_commit_callbacks: Any,
+    celery_eager: None,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         accept(client, link, offer)
@@ -219,7 +212,11 @@ def test_it_asks_again_for_missing_name_or_confirmation(
 
 
 def test_it_turns_a_request_into_a_change_request(
-    client: Any, link: PortalLink, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+    client: Any,
+    link: PortalLink,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+    celery_eager: None,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from clients.tests.factories import ClientFactory
+from projects.services.invoices import invoice_create
+from projects.services.offers import offer_create
 
 from .factories import InvoiceLineFactory, OfferLineFactory, ProjectFactory, ScopeItemFactory
 
@@ -47,9 +49,7 @@ def project(alice: Any, weber: Any) -> Any:
 
 @pytest.fixture
 def offer(project: Any) -> Any:
-    from projects import services
-
-    offer = services.offer_create(project=project, actor=project.owner)
+    offer = offer_create(project=project, actor=project.owner)
     offer.lines.all().delete()
     OfferLineFactory(offer=offer, description="Design", quantity=10, unit_price="95.00")
     OfferLineFactory(offer=offer, description="Umsetzung", quantity=20, unit_price="80.00")
@@ -58,9 +58,7 @@ def offer(project: Any) -> Any:
 
 @pytest.fixture
 def invoice(project: Any) -> Any:
-    from projects import services
-
-    invoice = services.invoice_create(project=project, actor=project.owner)
+    invoice = invoice_create(project=project, actor=project.owner)
     invoice.lines.all().delete()
     InvoiceLineFactory(invoice=invoice, description="Design", quantity=10, unit_price="95.00")
     return invoice

@@ -12,8 +12,10 @@ import pytest
 from facturx import get_xml_from_pdf, xml_check_xsd
 from lxml import etree
 
-from projects import documents, services
+from projects import documents
 from projects.models import Invoice
+from projects.services.invoices import invoice_cancel, invoice_create, invoice_issue
+from projects.services.offers import offer_create, offer_send
 
 from .factories import InvoiceLineFactory, MilestoneFactory, ProjectFactory, ScopeItemFactory
 
@@ -36,7 +38,7 @@ def test_it_greets_a_formal_german_client_with_sie(offer: Any) -> None:
 
 def test_it_greets_an_informal_client_by_first_name(alice: Any, anna: Any) -> None:
     project = ProjectFactory(owner=alice, client=anna, title="Logo")
-    offer = services.offer_create(project=project, actor=alice)
+    offer = offer_create(project=project, actor=alice)
     text = _flat(_text(documents.offer_pdf(offer)))
     assert "Hallo Anna" in text
     assert "Sehr geehrte" not in text
@@ -50,7 +52,7 @@ def test_it_writes_english_documents_for_english_clients(alice: Any) -> None:
         owner=alice, kind="person", name="Emily Turner", salutation="Ms Turner", language="en"
     )
     project = ProjectFactory(owner=alice, client=client, title="Brochure")
-    offer = services.offer_create(project=project, actor=alice)
+    offer = offer_create(project=project, actor=alice)
     text = _flat(_text(documents.offer_pdf(offer)))
     assert "Dear Ms Turner" in text
     assert "Offer" in text
@@ -78,7 +80,7 @@ def test_it_shows_scope_revisions_milestones_and_totals(offer: Any) -> None:
 
 
 def test_it_renders_a_sent_offer_from_its_snapshot_the_same_twice(offer: Any) -> None:
-    services.offer_send(offer=offer, actor=offer.owner)
+    offer_send(offer=offer, actor=offer.owner)
     offer.refresh_from_db()
     first = _text(documents.offer_pdf(offer))
     # Everything live changes afterwards: the client, the scope, the lines, the profile.
@@ -104,9 +106,7 @@ def test_it_escapes_markup_in_texts(offer: Any) -> None:
 
 
 def test_it_issues_an_invoice_as_factur_x_with_valid_xml(invoice: Any) -> None:
-    invoice = services.invoice_issue(
-        invoice=invoice, actor=invoice.owner, today=datetime.date(2026, 11, 23)
-    )
+    invoice = invoice_issue(invoice=invoice, actor=invoice.owner, today=datetime.date(2026, 11, 23))
     pdf = documents.invoice_pdf(invoice)
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert "factur-x.xml" in reader.attachments
@@ -135,9 +135,7 @@ def test_it_prints_the_fields_section_14_ustg_requires(invoice: Any) -> None:
     invoice.delivery_from = datetime.date(2026, 11, 2)
     invoice.delivery_to = datetime.date(2026, 11, 20)
     invoice.save()
-    invoice = services.invoice_issue(
-        invoice=invoice, actor=invoice.owner, today=datetime.date(2026, 11, 23)
-    )
+    invoice = invoice_issue(invoice=invoice, actor=invoice.owner, today=datetime.date(2026, 11, 23))
     text = _flat(_text(documents.invoice_pdf(invoice)))
     for expected in (
         "Alice Design",  # seller name
@@ -159,8 +157,8 @@ def test_it_prints_the_fields_section_14_ustg_requires(invoice: Any) -> None:
 
 def test_it_prints_the_small_business_note_and_no_vat(alice: Any, weber: Any) -> None:
     project = ProjectFactory(owner=alice, client=weber, is_vat_exempt=True, vat_rate=0)
-    invoice = services.invoice_create(project=project, actor=alice)
-    invoice = services.invoice_issue(invoice=invoice, actor=alice)
+    invoice = invoice_create(project=project, actor=alice)
+    invoice = invoice_issue(invoice=invoice, actor=alice)
     text = _flat(_text(documents.invoice_pdf(invoice)))
     assert "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet." in text
     assert "USt." not in text.replace("USt-IdNr.", "")
@@ -170,8 +168,8 @@ def test_it_prints_the_small_business_note_and_no_vat(alice: Any, weber: Any) ->
 
 
 def test_it_renders_a_cancellation_invoice_with_negative_amounts(invoice: Any) -> None:
-    invoice = services.invoice_issue(invoice=invoice, actor=invoice.owner)
-    storno = services.invoice_cancel(invoice=invoice, actor=invoice.owner)
+    invoice = invoice_issue(invoice=invoice, actor=invoice.owner)
+    storno = invoice_cancel(invoice=invoice, actor=invoice.owner)
     pdf = documents.invoice_pdf(storno)
     text = _flat(_text(pdf))
     assert "Stornorechnung" in text
@@ -220,7 +218,7 @@ def test_it_keeps_the_scope_order(alice: Any, weber: Any) -> None:
     project = ProjectFactory(owner=alice, client=weber)
     ScopeItemFactory(project=project, title="Zweitens", position=2)
     ScopeItemFactory(project=project, title="Erstens", position=1)
-    offer = services.offer_create(project=project, actor=alice)
+    offer = offer_create(project=project, actor=alice)
     titles = [item["title"] for item in documents.offer_snapshot(offer)["scope_in"]]
     assert titles == ["Erstens", "Zweitens"]
     assert Invoice.objects.count() == 0

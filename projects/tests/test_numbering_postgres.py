@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from projects import services
 from projects.models import Invoice, NumberSequence
+from projects.services.invoices import invoice_create, invoice_issue
+from projects.services.numbering import number_next
 
 from .factories import InvoiceLineFactory, ProjectFactory
 
@@ -22,7 +23,7 @@ def test_it_hands_out_no_duplicates_and_no_gaps_under_concurrency(alice: Any) ->
     project = ProjectFactory(owner=alice)
     drafts = []
     for _ in range(THREADS):
-        draft = services.invoice_create(project=project, actor=alice)
+        draft = invoice_create(project=project, actor=alice)
         InvoiceLineFactory(invoice=draft)
         drafts.append(draft)
     barrier = threading.Barrier(THREADS)
@@ -31,7 +32,7 @@ def test_it_hands_out_no_duplicates_and_no_gaps_under_concurrency(alice: Any) ->
     def issue(invoice: Invoice) -> None:
         try:
             barrier.wait(timeout=10)
-            services.invoice_issue(invoice=invoice, actor=alice)
+            invoice_issue(invoice=invoice, actor=alice)
         except BaseException as error:
             errors.append(error)
         finally:
@@ -61,7 +62,7 @@ def test_it_creates_the_sequence_row_once_when_two_start_a_new_year(alice: Any) 
         try:
             barrier.wait(timeout=10)
             with transaction.atomic():
-                results.append(services.number_next(owner=alice, kind="offer", year=2031))
+                results.append(number_next(owner=alice, kind="offer", year=2031))
         finally:
             connection.close()
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from projects import services
 from projects.models import ChangeRequest, Invoice, Milestone, Offer, Project, ScopeItem
+from projects.services.invoices import invoice_create, invoice_issue
+from projects.services.offers import offer_create, offer_send
 
 from .factories import (
     ChangeRequestFactory,
@@ -137,11 +138,11 @@ def test_it_lists_invoices_with_a_constant_number_of_queries(
     alice_client: Any, project: Any, django_assert_num_queries: Any
 ) -> None:
     for _ in range(3):
-        services.invoice_create(project=project, actor=project.owner)
+        invoice_create(project=project, actor=project.owner)
     with django_assert_num_queries(5) as captured:
         alice_client.get(reverse("projects:invoice_list"))
     for _ in range(5):
-        services.invoice_create(project=project, actor=project.owner)
+        invoice_create(project=project, actor=project.owner)
     with django_assert_num_queries(len(captured.captured_queries)):
         alice_client.get(reverse("projects:invoice_list"))
 
@@ -324,7 +325,7 @@ def _lines_post(offer: Any, **overrides: str) -> dict[str, str]:
 def test_it_refuses_bad_line_items(
     alice_client: Any, project: Any, field: str, value: str, message: str
 ) -> None:
-    offer = services.offer_create(project=project, actor=project.owner)
+    offer = offer_create(project=project, actor=project.owner)
     offer.lines.all().delete()
     response = alice_client.post(
         reverse("projects:offer_edit", args=[offer.pk]), _lines_post(offer, **{field: value})
@@ -335,7 +336,7 @@ def test_it_refuses_bad_line_items(
 
 
 def test_it_refuses_to_send_an_offer_without_lines(alice_client: Any, project: Any) -> None:
-    offer = services.offer_create(project=project, actor=project.owner)
+    offer = offer_create(project=project, actor=project.owner)
     offer.lines.all().delete()
     response = alice_client.post(reverse("projects:offer_send", args=[offer.pk]), follow=True)
     assert "at least one line item" in response.content.decode()
@@ -344,7 +345,7 @@ def test_it_refuses_to_send_an_offer_without_lines(alice_client: Any, project: A
 
 
 def test_it_turns_editing_a_sent_offer_into_a_new_version(alice_client: Any, offer: Any) -> None:
-    services.offer_send(offer=offer, actor=offer.owner)
+    offer_send(offer=offer, actor=offer.owner)
     response = alice_client.post(
         reverse("projects:offer_edit", args=[offer.pk]),
         _lines_post(offer, **{"lines-0-description": "Neu"}),
@@ -361,7 +362,7 @@ def test_it_turns_editing_a_sent_offer_into_a_new_version(alice_client: Any, off
 def test_it_keeps_nothing_half_saved_when_a_new_version_is_invalid(
     alice_client: Any, offer: Any
 ) -> None:
-    services.offer_send(offer=offer, actor=offer.owner)
+    offer_send(offer=offer, actor=offer.owner)
     response = alice_client.post(
         reverse("projects:offer_edit", args=[offer.pk]),
         _lines_post(offer, **{"lines-0-unit_price": "-1"}),
@@ -381,14 +382,14 @@ def test_it_serves_pdfs_inline_and_as_download(alice_client: Any, offer: Any) ->
 
 
 def test_it_refuses_to_delete_an_issued_invoice(alice_client: Any, invoice: Any) -> None:
-    services.invoice_issue(invoice=invoice, actor=invoice.owner)
+    invoice_issue(invoice=invoice, actor=invoice.owner)
     response = alice_client.post(reverse("projects:invoice_delete", args=[invoice.pk]), follow=True)
     assert "never deleted" in response.content.decode()
     assert Invoice.objects.filter(pk=invoice.pk).exists()
 
 
 def test_it_records_a_partial_payment(alice_client: Any, invoice: Any) -> None:
-    services.invoice_issue(invoice=invoice, actor=invoice.owner)
+    invoice_issue(invoice=invoice, actor=invoice.owner)
     alice_client.post(
         reverse("projects:invoice_payment", args=[invoice.pk]),
         {"amount": "100", "paid_on": "2026-11-25"},
@@ -404,7 +405,7 @@ def test_it_records_a_partial_payment(alice_client: Any, invoice: Any) -> None:
 
 
 def test_it_refuses_to_edit_an_issued_invoice(alice_client: Any, invoice: Any) -> None:
-    services.invoice_issue(invoice=invoice, actor=invoice.owner)
+    invoice_issue(invoice=invoice, actor=invoice.owner)
     response = alice_client.get(reverse("projects:invoice_edit", args=[invoice.pk]), follow=True)
     assert "cannot be changed" in response.content.decode()
 
@@ -418,7 +419,7 @@ def test_it_shows_scope_items_of_alice_only(alice_client: Any, bob: Any) -> None
 def test_it_audits_an_offer_edit(alice_client: Any, project: Any) -> None:
     from crm.models import AuditEntry
 
-    offer = services.offer_create(project=project, actor=project.owner)
+    offer = offer_create(project=project, actor=project.owner)
     alice_client.post(reverse("projects:offer_edit", args=[offer.pk]), _lines_post(offer))
     entry = AuditEntry.objects.get(action="update", object_type="projects.offer")
     assert entry.changes["intro_text"][1] == "Hallo"
@@ -430,7 +431,7 @@ def test_it_hides_the_admin_delete_of_an_issued_invoice(client: Any, invoice: An
 
     admin = User.objects.create_superuser("root", "root@example.com", "pw-for-admin-42")
     client.force_login(admin)
-    services.invoice_issue(invoice=invoice, actor=invoice.owner)
+    invoice_issue(invoice=invoice, actor=invoice.owner)
     url = reverse("admin:projects_invoice_delete", args=[invoice.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Invoice.objects.filter(pk=invoice.pk).exists()

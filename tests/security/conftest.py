@@ -34,7 +34,7 @@ from projects.tests.factories import (
     ScopeItemFactory,
 )
 
-SECURITY_APPS = ("crm", "clients", "projects", "communications")
+SECURITY_APPS = ("crm", "clients", "projects", "communications", "inbox", "banking")
 
 
 @dataclass
@@ -128,9 +128,13 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
         object_id=str(client.pk),
         object_repr=client.name,
     )
+    mails = _inbox_world(user, prefix, client)
+    statement, bank_entries, known = _banking_rows(user, client, prefix, issued_invoice.number)
     return Freelancer(
         user=user,
         objects={
+            "mail": mails,
+            "attachment": [a for mail in mails for a in mail.attachments.all()],
             "tag": [tag],
             "client": [client, archived],
             "contact": [contact],
@@ -149,8 +153,56 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
             "portal_link": [link],
             "import_upload": [upload],
             "audit": [audit],
+            "statement": [statement],
+            "bank_entry": bank_entries,
+            "known_account": [known],
         },
     )
+
+
+def _inbox_world(user: Any, prefix: str, client: Any) -> list[Any]:
+    """A mailbox with a mail to sort (with an attachment) and a reply on the client's timeline."""
+    from inbox import services as inbox
+    from inbox.tests.conftest import mime
+
+    mailbox = inbox.mailbox_save(
+        owner=user,
+        data={"host": "imap.example.com", "port": 993, "security": "tls",
+              "username": prefix.lower(), "folder": "INBOX", "is_active": False},
+        password=f"{prefix} imap password",
+    )  # fmt: skip
+    raws = [
+        mime(
+            sender=f"{prefix.lower()}-stranger@elsewhere.example",
+            subject=f"{prefix} Anfrage",
+            attachments=[(f"{prefix}-brief.pdf", b"%PDF-1.4", "application/pdf")],
+        ),
+        mime(sender=client.email, subject=f"{prefix} Antwort"),
+    ]
+    return [inbox.mail_record(mailbox=mailbox, delivery=inbox.Delivery(raw=raw))[0] for raw in raws]
+
+
+def _banking_rows(user: Any, client: Any, prefix: str, number: str) -> tuple[Any, list, Any]:
+    """Import a statement: a partial payment of the issued invoice (proposed) and a debit."""
+    from banking import services
+    from banking.models import KnownAccount
+    from banking.tests.statements import Entry, Tx, camt
+
+    day = datetime.date(2026, 11, 12)
+    statement = services.statement_import(
+        user=user,
+        data=camt(
+            [
+                Entry(Decimal("100.00"), day, txs=[Tx(name=client.name, remittance=[number])]),
+                Entry(Decimal("9.99"), day, credit=False, txs=[Tx(name=f"{prefix} Hosting")]),
+            ]
+        ),
+        file_name=f"{prefix} Auszug.xml",
+    )
+    known = KnownAccount.objects.create(
+        owner=user, client=client, iban="DE02120300000000202051", name=client.name
+    )
+    return statement, list(statement.entries.order_by("position")), known
 
 
 @pytest.fixture

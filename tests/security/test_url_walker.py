@@ -147,6 +147,9 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         "pause_id": [pause.pk for pause in objects["pause"]],
         "link_id": [link.pk for link in objects["portal_link"]],
         "upload_id": [upload.pk for upload in objects["import_upload"]],
+        "statement_id": [statement.pk for statement in objects["statement"]],
+        "entry_id": [entry.pk for entry in objects["bank_entry"]],
+        "known_id": [known.pk for known in objects["known_account"]],
         "uidb64": [urlsafe_base64_encode(force_bytes(who.user.pk))],
     }
     if kwarg == "token":
@@ -155,6 +158,9 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         if route.name.startswith("portal:"):
             return token_of_link
         return ["set-password", "abc-123456789abcdef"]
+    if route.name.startswith("inbox:") and kwarg == "pk":
+        kind = {"inbox:attachment": "attachment"}.get(route.name, "mail")
+        return [row.pk for row in objects[kind]]
     if kwarg in PLAIN_KWARGS:
         return PLAIN_KWARGS[kwarg]
     if kwarg not in mapping:
@@ -321,7 +327,7 @@ def test_it_knows_every_url_parameter_of_the_project() -> None:
     known = {
         "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
         "offer_id", "invoice_id", "pk", "pause_id", "link_id", "upload_id", "uidb64", "token",
-        *PLAIN_KWARGS,
+        *PLAIN_KWARGS, "statement_id", "entry_id", "known_id",
     }  # fmt: skip
     unknown = {
         (route.name, kwarg)

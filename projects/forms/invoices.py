@@ -1,0 +1,59 @@
+"""Forms of invoices: dates and notes of a draft, its line items, and payments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Invoice, InvoiceLine
+from . import DATE
+from .lines import LineForm
+
+
+class InvoiceForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = ("issued_on", "delivery_from", "delivery_to", "due_on", "notes")
+        widgets: ClassVar = {
+            "issued_on": DATE,
+            "delivery_from": DATE,
+            "delivery_to": DATE,
+            "due_on": DATE,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("delivery_from"), data.get("delivery_to")
+        if start and end and end < start:
+            self.add_error("delivery_to", _("The delivery period ends before it starts."))
+        issued, due = data.get("issued_on"), data.get("due_on")
+        if issued and due and due < issued:
+            self.add_error("due_on", _("The due date lies before the issue date."))
+        return data
+
+
+class InvoiceLineForm(LineForm):
+    class Meta(LineForm.Meta):
+        model = InvoiceLine
+
+
+InvoiceLineFormSet = inlineformset_factory(
+    Invoice, InvoiceLine, form=InvoiceLineForm, extra=1, can_delete=True
+)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"), _("A payment must be more than zero."))],
+    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
