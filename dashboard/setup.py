@@ -4,8 +4,8 @@ Each step is a ``SetupStep``: a key (its URL), a title, the template that shows 
 whether the freelancer has done it already (then it is ticked off and the setup moves past it).
 Skipped steps are remembered in the session; the dashboard offers the steps still open.
 
-Apps that bring a new way in add their step to ``STEPS`` (the dashboard sits above every app):
-the mailbox import and the bank import go where the comment below marks the place.
+Apps that bring a new way in add their step to ``STEPS`` (the dashboard sits above every app),
+as the mailbox (inbox) and the bank statements (banking) do.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from banking.models import StatementImport
 from clients.models import Client
+from inbox.models import Mailbox
 
 SKIPPED_SESSION_KEY = "setup_skipped"
 
@@ -45,6 +47,14 @@ def _sender_done(user: Any) -> bool:
     return bool(profile.reply_to_email)
 
 
+def _mailbox_done(user: Any) -> bool:
+    return Mailbox.objects.owned_by(user).exists()
+
+
+def _bank_done(user: Any) -> bool:
+    return StatementImport.objects.owned_by(user).exists()
+
+
 def _clients_done(user: Any) -> bool:
     return Client.objects.owned_by(user).exists()
 
@@ -66,8 +76,22 @@ STEPS: list[SetupStep] = [
         _sender_done,
         from_profile=True,
     ),
-    # >>> Mailbox import (inbox app) and bank import (banking app) add their SetupStep here,
-    # >>> between the e-mail and the clients, once those apps exist.
+    # Ways in from other apps go here, between the e-mail and the clients: the mailbox (replies
+    # on the timeline) and the bank statements (payments mark invoices paid).
+    SetupStep(
+        "mailbox",
+        _("Your mailbox"),
+        _("Connect it, and your clients' replies appear on their timeline."),
+        "dashboard/setup_mailbox.html",
+        _mailbox_done,
+    ),
+    SetupStep(
+        "bank",
+        _("Your bank statements"),
+        _("Import a statement, and paid invoices are marked paid."),
+        "dashboard/setup_bank.html",
+        _bank_done,
+    ),
     SetupStep(
         "clients",
         _("Your clients"),

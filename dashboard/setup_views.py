@@ -70,6 +70,8 @@ def setup_step(request: HttpRequest, key: str) -> HttpResponse:
         if request.method == "POST" and mode == "operator" and reply_form.is_valid():
             reply_form.save()
             return _go_on(request, after=key)
+        if request.method == "POST" and mode != "operator":
+            return _go_on(request, after=key)  # "Continue": the link may come later
         context.update({**sender_context(profile), "reply_form": reply_form, "next": request.path})
     elif request.method == "POST":
         return _go_on(request, after=key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from communications.models import Message
@@ -78,6 +79,13 @@ def test_every_main_page_of_a_freelancer(page: Any, alice: Any) -> None:
     visit(page, "/messages/settings/")
     visit(page, f"/messages/settings/client/{client.pk}/")
 
+    # The mailbox and the bank.
+    visit(page, reverse("inbox:list"))
+    visit(page, reverse("inbox:settings"))
+    visit(page, reverse("banking:home"))
+    visit(page, reverse("banking:statements"))
+    visit(page, reverse("banking:known_accounts"))
+
     # Settings, privacy, the portal link page.
     visit(page, "/settings/")
     visit(page, "/privacy/")
@@ -112,7 +120,7 @@ def test_the_first_run_setup_and_sending_as_yourself(page: Any, alice: Any, sett
     profile.sender_email = "alice@studio-alice.example"
     profile.save()
     browser_log_in(page)
-    for step in ("business", "sender", "clients"):
+    for step in ("business", "sender", "mailbox", "bank", "clients"):
         visit(page, f"/welcome/{step}/")
     visit(page, "/settings/")
     expect(page.get_by_test_id("sender-pending")).to_be_visible()

@@ -89,7 +89,8 @@ def freelancer_pages(user: User) -> list[str]:
     if message:
         pages += [reverse("communications:detail", args=[message.pk])]
     pages += [
-        reverse("dashboard:setup_step", args=[step]) for step in ("business", "sender", "clients")
+        reverse("dashboard:setup_step", args=[step])
+        for step in ("business", "sender", "mailbox", "bank", "clients")
     ]
     upload = _import_upload(user)
     pages += [

@@ -27,7 +27,7 @@ def test_sign_up_leads_into_the_setup(client: Any) -> None:
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("dashboard:setup_step", args=["business"])
-    assert "Step 1 of 3" in response.content.decode()
+    assert "Step 1 of 5" in response.content.decode()
 
 
 def test_it_walks_the_steps_and_saves_what_invoices_need(client: Any, db: None) -> None:
@@ -59,11 +59,18 @@ def test_it_walks_the_steps_and_saves_what_invoices_need(client: Any, db: None) 
     assert (user.profile.iban, user.profile.vat_id) == ("DE89370400440532013000", "DE123456789")
 
     sender = browser.post(step.url, {"reply_to_email": "hallo@krueger.example"})
-    assert sender.url == reverse("dashboard:setup_step", args=["clients"])
+    assert sender.url == reverse("dashboard:setup_step", args=["mailbox"])
+    mailbox_page = browser.get(sender.url).content.decode()
+    assert reverse("inbox:settings") in mailbox_page
+    bank = browser.post(sender.url)  # "Continue" without connecting
+    assert bank.url == reverse("dashboard:setup_step", args=["bank"])
+    assert reverse("banking:home") in browser.get(bank.url).content.decode()
+    clients = browser.post(bank.url)
+    assert clients.url == reverse("dashboard:setup_step", args=["clients"])
     user.profile.refresh_from_db()
     assert user.profile.reply_to_email == "hallo@krueger.example"
 
-    page = browser.get(sender.url).content.decode()
+    page = browser.get(clients.url).content.decode()
     assert reverse("clients:import") in page
     done = browser.post(reverse("dashboard:setup_skip", args=["clients"]), follow=True)
     assert done.redirect_chain[-1][0] == reverse("dashboard:index")
@@ -81,17 +88,28 @@ def test_every_step_can_be_skipped_and_the_dashboard_reminds(alice: Any) -> None
     second = browser.post(reverse("dashboard:setup_skip", args=["business"]))
     assert second.url == reverse("dashboard:setup_step", args=["sender"])
     third = browser.post(reverse("dashboard:setup_skip", args=["sender"]))
-    assert third.url == reverse("dashboard:setup_step", args=["clients"])
+    assert third.url == reverse("dashboard:setup_step", args=["mailbox"])
+    browser.post(reverse("dashboard:setup_skip", args=["mailbox"]))
+    fifth = browser.post(reverse("dashboard:setup_skip", args=["bank"]))
+    assert fifth.url == reverse("dashboard:setup_step", args=["clients"])
     dashboard = browser.get(reverse("dashboard:index")).content.decode()
     assert "Finish setting up" in dashboard
     assert reverse("dashboard:setup_step", args=["business"]) in dashboard
 
 
 def test_done_steps_are_passed_over(alice: Any) -> None:
+    from banking.models import StatementImport
+    from inbox.models import Mailbox
+
     alice.profile.reply_to_email = "alice@studio.example"
     alice.profile.save()
     make_client(alice)
     browser = client_for(alice)
+    assert browser.get(reverse("dashboard:setup")).url == reverse(
+        "dashboard:setup_step", args=["mailbox"]
+    )
+    Mailbox.objects.create(owner=alice, host="imap.example.com", username="alice")
+    StatementImport.objects.create(owner=alice, file_name="camt.xml", format="camt.053")
     assert browser.get(reverse("dashboard:setup")).url == reverse("dashboard:index")
     assert "Finish setting up" not in browser.get(reverse("dashboard:index")).content.decode()
 
