@@ -7,7 +7,13 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-pass-2026
 export DEMO_USER DEMO_PASSWORD
 
-.PHONY: setup run test faults lint format bench load messages makemessages clean screenshot
+.PHONY: setup run test faults lint format bench load messages makemessages clean screenshot tools
+
+# The Nu HTML Checker for the browser tests (tests/a11y.py): 32 MB, so fetched with npm into
+# .tools/ (git-ignored) instead of committed. --ignore-scripts: its install script would
+# download a Java runtime; Java 17 comes from the system (apt openjdk-17-jre-headless).
+VNU_VERSION := 26.9.27
+VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +26,12 @@ messages: $(VENV)/.installed
 
 setup: $(VENV)/.installed messages
 
+$(VNU_JAR):
+	npm install --prefix .tools --no-audit --no-fund --ignore-scripts --no-save vnu-jar@$(VNU_VERSION)
+
+## make tools: fetch the test tooling that is not committed (vnu.jar; axe-core is in tests/tools/).
+tools: $(VNU_JAR)
+
 ## make run: set up, migrate, load demo data, start web + Celery worker + beat.
 run: export DEBUG ?= true
 run: setup
@@ -29,7 +41,7 @@ run: setup
 
 ## make test: set up and run the whole suite (PostgreSQL and Redis when they answer).
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdef
-test: setup
+test: setup tools
 	eval "$$($(PY) scripts/services.py)"; \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -68,6 +80,7 @@ load: setup
 ## Retake docs/screenshot.png from a running `make run` (demo data loaded).
 screenshot: $(VENV)/.installed
 	$(PY) scripts/screenshot.py http://127.0.0.1:8000 docs/screenshot.png /clients/
+	$(PY) scripts/screenshot_import.py http://127.0.0.1:8000
 
 clean:
 	rm -rf .celery .cache staticfiles .pytest_cache db.sqlite3

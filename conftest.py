@@ -74,6 +74,12 @@ def _ci() -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _vnu_missing:
+        terminalreporter.write_line(
+            f"HTML NOT VALIDATED in {len(_vnu_missing)} browser test(s): vnu.jar is missing "
+            "(run `make tools`).",
+            yellow=True,
+        )
     if not _skipped_service_tests:
         return
     terminalreporter.write_line(
@@ -207,9 +213,38 @@ def live_server(_plain_http_for_live_server: None, live_server: Any) -> Any:
     return live_server
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
+    # Keep each phase's report on the item: the browser fixture skips its page checks when the
+    # test itself failed (one failure to read, not two).
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def _vnu() -> Iterator[Any]:
+    """The Nu HTML Checker service (tests/a11y.py), started when a browser test first needs it."""
+    from tests.a11y import vnu_service
+
+    with vnu_service() as vnu:
+        yield vnu
+
+
+_vnu_missing: list[str] = []
+
+
 @pytest.fixture
-def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A headless Debian chromium driven by Playwright (sync API)."""
+def browser(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, _vnu: Any
+) -> Iterator[Any]:
+    """A headless Debian chromium driven by Playwright (sync API).
+
+    Every page a test visits in it, in any context, is checked at the end of the test: axe-core
+    for WCAG 2.1 A/AA and the Nu HTML Checker for the HTML the server sent (tests/a11y.py).
+    """
+    from tests import a11y
+
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between page actions are still synchronous, so allow them.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -229,9 +264,37 @@ def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                 "--disable-quic",
             ],
         )
+        recorder = a11y.Recorder()
+        a11y.wrap_live_server(live_server)
+        a11y.recording(recorder)
+        new_context = browser.new_context
+
+        def instrumented_context(**kwargs: Any) -> Any:
+            context = new_context(**kwargs)
+            a11y.instrument_context(context, recorder)
+            return context
+
+        browser.new_context = instrumented_context
         try:
             yield browser
+            a11y.recording(None)
+            report = getattr(request.node, "report_call", None)
+            if report is None or report.passed:
+                problems = a11y.axe_scan(new_context, recorder.snapshots)
+                if _vnu.available():
+                    problems += _vnu.check(recorder.served)
+                elif _ci():
+                    problems.append("vnu.jar is missing: run `make tools` (needs npm and Java).")
+                else:
+                    _vnu_missing.append(request.node.nodeid)
+                if problems:
+                    pytest.fail(
+                        f"{len(problems)} accessibility or HTML problem(s) on the pages this "
+                        "test visited:\n" + "\n".join(problems),
+                        pytrace=False,
+                    )
         finally:
+            a11y.recording(None)
             browser.close()
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 
-from .models import Client, Note
+from .models import Client, ImportUpload, Note
 
 
 def access_client(user: Any, client_id: int) -> Client:
@@ -17,3 +17,8 @@ def access_client(user: Any, client_id: int) -> Client:
 def access_note(user: Any, note_id: int) -> Note:
     """Return the user's note (with its client) or raise Http404."""
     return get_object_or_404(Note.objects.owned_by(user).select_related("client"), pk=note_id)
+
+
+def access_import_upload(user: Any, upload_id: int) -> ImportUpload:
+    """Return the user's unfinished import upload or raise Http404."""
+    return get_object_or_404(ImportUpload.objects.owned_by(user), pk=upload_id)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Client, Contact, Note, Tag
+from .models import Client, Contact, ImportPreset, ImportUpload, Note, Tag
 
 
 class ContactInline(admin.TabularInline):
@@ -39,3 +39,16 @@ class NoteAdmin(admin.ModelAdmin):
 class ContactAdmin(admin.ModelAdmin):
     list_display = ("name", "client", "role", "email")
     raw_id_fields = ("client",)
+
+
+@admin.register(ImportUpload)
+class ImportUploadAdmin(admin.ModelAdmin):
+    list_display = ("filename", "owner", "file_kind", "detected_format", "created_at")
+    raw_id_fields = ("owner",)
+    exclude = ("content",)
+
+
+@admin.register(ImportPreset)
+class ImportPresetAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "created_at")
+    raw_id_fields = ("owner",)

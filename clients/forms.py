@@ -82,7 +82,10 @@ class ClientForm(forms.ModelForm):
                 _("Who"),
                 Row(Column("kind", css_class="col-md-4"), Column("name", css_class="col-md-8")),
                 Row(Column("email", css_class="col-md-6"), Column("phone", css_class="col-md-6")),
-                "website",
+                Row(
+                    Column("website", css_class="col-md-8"),
+                    Column("customer_number", css_class="col-md-4"),
+                ),
             ),
             Fieldset(
                 _("Tone of address"),
@@ -249,12 +252,84 @@ class ClientFilterForm(forms.Form):
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8 or Windows-1252, separated by semicolons or commas; at most 2 MB."),
+        label=_("File with your clients"),
+        help_text=_(
+            "CSV (any separator; UTF-8, Windows-1252 or Latin-1), Excel (.xlsx) or vCard (.vcf, "
+            "several contacts in one file); at most 5 MB."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,.tsv,.xlsx,.vcf,text/csv,text/vcard"}
+        ),
     )
 
     def clean_file(self) -> Any:
+        from .import_files import MAX_BYTES
+
         upload = self.cleaned_data["file"]
-        if upload.size > 2 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB. Split it, or export fewer columns.")
+                % {"mb": MAX_BYTES // (1024 * 1024)}
+            )
         return upload
+
+
+class ImportMappingForm(forms.Form):
+    """One choice per column of the file: the client field it goes to, or "ignore"."""
+
+    save_preset = forms.BooleanField(label=_("Save this mapping for the next file"), required=False)
+    preset_name = forms.CharField(
+        label=_("Name of the mapping"),
+        required=False,
+        max_length=100,
+        help_text=_("Files with the same columns are then mapped like this one automatically."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        headers: list[str],
+        samples: list[list[str]],
+        choices: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = []
+        for index, header in enumerate(headers):
+            name = f"col_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=header or _("Column %(n)d") % {"n": index + 1},
+                choices=choices,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.columns.append((self[name], samples[index] if index < len(samples) else []))
+        # The checkbox and name last, after the columns.
+        self.order_fields(
+            [*(f"col_{i}" for i in range(len(headers))), "save_preset", "preset_name"]
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        targets = {value for key, value in data.items() if key.startswith("col_") and value}
+        if not targets & {"name", "company", "first_name", "last_name"}:
+            raise forms.ValidationError(
+                _("Choose the column with the name (or company, first or last name).")
+            )
+        if data.get("save_preset") and not data.get("preset_name", "").strip():
+            self.add_error("preset_name", _("Give the mapping a name to save it."))
+        return data
+
+    def mapping(self) -> dict[str, str]:
+        """Return the chosen mapping as {column index: target}."""
+        return {
+            key.removeprefix("col_"): value
+            for key, value in self.cleaned_data.items()
+            if key.startswith("col_") and value
+        }
+
+
+class ImportConfirmForm(forms.Form):
+    skip_errors = forms.BooleanField(
+        label=_("Leave out the rows with errors and import the others"), required=False
+    )

@@ -130,6 +130,12 @@ class Client(OwnedModel):
         default=Cadence.WEEKLY,
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
+    customer_number = models.CharField(
+        _("customer number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Your number for this client, e.g. from your accounting software."),
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     objects = ClientQuerySet.as_manager()
@@ -145,6 +151,13 @@ class Client(OwnedModel):
             models.Index(fields=["owner", "-created_at"], name="client_owner_created"),
             # Duplicate check of the CSV import and the client form.
             models.Index(Lower("email"), "owner", name="client_owner_email_ci"),
+            # The import matches rows to existing clients by customer number.
+            models.Index(
+                "owner",
+                "customer_number",
+                name="client_owner_customer_number",
+                condition=~models.Q(customer_number=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +202,7 @@ CLIENT_EDITABLE_FIELDS = (
     "relationship",
     "update_cadence",
     "payment_terms_days",
+    "customer_number",
 )
 
 
@@ -259,3 +273,50 @@ class Note(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.body[:40]}"
+
+
+class ImportUpload(OwnedModel):
+    """An uploaded client file waiting between upload, mapping, preview and import.
+
+    The bytes are kept in the database (owner-scoped, no shared media folder needed), so a
+    freelancer who corrects the mapping never chooses the file again. The import deletes it;
+    uploads older than a day are swept at the next upload (``import_upload_store``).
+    """
+
+    filename = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("content"))
+    # What the reader found: "csv", "xlsx" or "vcard", and the name of a recognised export.
+    file_kind = models.CharField(_("file type"), max_length=10)
+    detected_format = models.CharField(_("recognised format"), max_length=40, blank=True)
+    # Column index (as a string) -> target field (see clients.import_fields); absent = ignored.
+    mapping = models.JSONField(_("mapping"), default=dict, blank=True)
+    mapping_done = models.BooleanField(_("mapping confirmed"), default=False)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("import upload")
+        verbose_name_plural = _("import uploads")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ImportPreset(OwnedModel):
+    """A freelancer's saved column mapping, applied again to files with the same headers."""
+
+    name = models.CharField(_("name"), max_length=100)
+    # The normalised headers of the file the preset was made for, in order.
+    headers = models.JSONField(_("column headers"), default=list)
+    # Header (normalised) -> target field.
+    mapping = models.JSONField(_("mapping"), default=dict)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("import preset")
+        verbose_name_plural = _("import presets")
+        constraints: ClassVar = [
+            models.UniqueConstraint("owner", Lower("name"), name="import_preset_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "clients"
 
@@ -9,8 +9,24 @@ urlpatterns = [
     path("new/", views.client_create, name="create"),
     path("export.csv", views.client_export, name="export"),
     path("suggest/", views.client_suggest, name="suggest"),
-    path("import/", views.client_import, name="import"),
-    path("import/confirm/", views.client_import_confirm, name="import_confirm"),
+    path("import/", import_views.client_import, name="import"),
+    path("import/template/", import_views.client_import_template, name="import_template"),
+    path("import/<int:upload_id>/", import_views.client_import_preview, name="import_preview"),
+    path(
+        "import/<int:upload_id>/mapping/",
+        import_views.client_import_mapping,
+        name="import_mapping",
+    ),
+    path(
+        "import/<int:upload_id>/confirm/",
+        import_views.client_import_confirm,
+        name="import_confirm",
+    ),
+    path(
+        "import/<int:upload_id>/discard/",
+        import_views.client_import_discard,
+        name="import_discard",
+    ),
     path("notes/quick-add/", views.note_quick_add, name="note_quick_add"),
     path("notes/<int:note_id>/edit/", views.note_edit, name="note_edit"),
     path("notes/<int:note_id>/delete/", views.note_delete, name="note_delete"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -11,7 +10,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Prefetch, QuerySet, When
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,7 +25,6 @@ from .forms import (
     ClientFilterForm,
     ClientForm,
     ContactFormSet,
-    ImportUploadForm,
     NoteForm,
     NoteQuickAddForm,
 )
@@ -38,7 +35,6 @@ TIMELINE_PAGE_SIZE = 20
 # The client page lists the latest notes; "all notes" shows up to NOTES_MAX.
 NOTES_SHOWN = 10
 NOTES_MAX = 500
-IMPORT_SESSION_KEY = "clients_import"
 
 
 # --- List, export ---------------------------------------------------------------------------
@@ -394,59 +390,3 @@ def note_quick_add(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "clients/_note_quick_add.html", context)
     return render(request, "clients/note_quick_add.html", context)
-
-
-# --- Import --------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def client_import(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV, preview it with per-row errors and warnings, then confirm."""
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "columns": csv_io.COLUMNS}
-    if request.method == "POST" and form.is_valid():
-        try:
-            rows = csv_io.csv_parse(user=request.user, raw=form.cleaned_data["file"].read())
-        except csv_io.CsvFormatError as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = secrets.token_urlsafe(16)
-            request.session[IMPORT_SESSION_KEY] = {
-                "token": token,
-                "rows": [row.as_json() for row in rows],
-                "filename": form.cleaned_data["file"].name[:200],
-            }
-            for row in rows:
-                for warning in row.warnings:
-                    if warning["kind"] == "existing":
-                        warning["url"] = reverse("clients:detail", args=[warning["client_id"]])
-            context.update(
-                {
-                    "rows": rows,
-                    "token": token,
-                    "error_count": sum(1 for row in rows if row.errors),
-                    "warning_count": sum(1 for row in rows if row.warnings),
-                }
-            )
-    return render(request, "clients/client_import.html", context)
-
-
-@login_required
-@require_POST
-def client_import_confirm(request: HttpRequest) -> HttpResponse:
-    """Create every client of the previewed upload in one transaction, or none."""
-    stored = request.session.get(IMPORT_SESSION_KEY) or {}
-    if not stored or request.POST.get("token") != stored.get("token"):
-        messages.error(
-            request, _("This import has expired or was already done. Upload the file again.")
-        )
-        return redirect("clients:import")
-    try:
-        created = csv_io.csv_import_commit(user=request.user, rows=stored["rows"])
-    except csv_io.CsvFormatError as exc:
-        messages.error(request, _("Nothing was imported. %(error)s") % {"error": exc})
-        return redirect("clients:import")
-    request.session.pop(IMPORT_SESSION_KEY, None)
-    messages.success(request, _("%(n)d clients were imported.") % {"n": len(created)})
-    return redirect("clients:list")

@@ -44,6 +44,9 @@ class ClientPicker(forms.Select):
         empty = getattr(getattr(field_choices, "field", None), "empty_label", None)
         if empty is not None and not self.is_required:  # a required picker shows its placeholder
             options.append(("", empty))
+        elif self.is_required:
+            # Valid HTML: a required <select> starts with a placeholder option of empty value.
+            options.append(("", self.attrs.get("data-placeholder", "–")))
         if chosen and queryset is not None:
             valid = [v for v in chosen if str(v).isdigit() and len(str(v)) < 19]
             options += [(c.pk, c.name) for c in queryset.filter(pk__in=valid).only("pk", "name")]

@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from crm.mail import MailError, OutgoingMail, connection_open, mail_build, new_message_id
+from crm.senders import sender_for
 
 from . import replies
 from .attachments import attachments_for
@@ -206,16 +207,18 @@ def _mark_held(message: Message, reason: str, now: datetime.datetime) -> None:
 
 
 def _build(message: Message) -> tuple[Any, str]:
-    profile = message.owner.profile_or_default
-    message_id = new_message_id()
+    sender = sender_for(message.owner.profile_or_default)
+    message_id = new_message_id(sender.msgid_domain)
     mail = OutgoingMail(
         subject=message.subject,
         text=message.body_text,
         html=message.body_html,
         to=[address.strip() for address in message.to.split(",")],
-        reply_to=profile.reply_address,
+        reply_to=sender.reply_to,
         attachments=attachments_for(message),
         message_id=message_id,
+        from_email=sender.from_email,
+        time_zone=sender.time_zone,
     )
     return mail_build(mail), message_id
 

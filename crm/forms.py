@@ -183,3 +183,15 @@ class ProfileForm(forms.ModelForm):
                     _("Upload the logo as a PNG or JPEG image."), code="logo_format"
                 )
         return logo
+
+
+class SenderAddressForm(forms.Form):
+    """The address a freelancer's client mail should come from (proved by a mailed link)."""
+
+    sender_email = forms.EmailField(
+        label=_("Your address for client mail"),
+        required=False,
+        max_length=254,
+        help_text=_("We mail a link to it; once you open it, your clients see this address."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from typing import Any
 
 from django.conf import settings
@@ -13,9 +14,7 @@ from django.core.mail.message import make_msgid
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-# A stable right-hand side for Message-IDs: never the machine's host name, which leaks into
-# headers and changes between containers.
-MSGID_DOMAIN = "kundenpflege.crm"
+from .senders import domain_of, mail_date, site_domain
 
 
 class MailError(ValueError):
@@ -38,6 +37,10 @@ class OutgoingMail:
     reply_to: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     message_id: str = ""
+    # "Name <address>" (crm.senders.sender_for); empty: DEFAULT_FROM_EMAIL.
+    from_email: str = ""
+    # The sender's time zone, for the Date header's offset; empty: TIME_ZONE.
+    time_zone: str = ""
 
 
 def one_line(subject: str) -> str:
@@ -45,8 +48,14 @@ def one_line(subject: str) -> str:
     return " ".join(subject.split())
 
 
-def new_message_id() -> str:
-    return make_msgid(domain=MSGID_DOMAIN)
+def new_message_id(domain: str = "") -> str:
+    """Return a Message-ID on ``domain``, else the host of SITE_URL, else the sender domain.
+
+    Never the machine's host name (it leaks into headers and changes between containers) and
+    never a made-up domain.
+    """
+    domain = domain or site_domain() or domain_of(settings.DEFAULT_FROM_EMAIL.strip("<> "))
+    return make_msgid(domain=domain or "localhost")
 
 
 def mail_build(mail: OutgoingMail, *, from_email: str | None = None) -> EmailMultiAlternatives:
@@ -64,10 +73,14 @@ def mail_build(mail: OutgoingMail, *, from_email: str | None = None) -> EmailMul
     email = EmailMultiAlternatives(
         subject=one_line(mail.subject),
         body=mail.text,
-        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email or mail.from_email or settings.DEFAULT_FROM_EMAIL,
         to=recipients,
         reply_to=[mail.reply_to] if mail.reply_to else None,
-        headers={"Message-ID": mail.message_id or new_message_id()},
+        headers={
+            "Message-ID": mail.message_id or new_message_id(),
+            # Django writes -0000 (unknown zone); the sender's own offset reads better.
+            "Date": format_datetime(mail_date(mail.time_zone)),
+        },
     )
     if mail.html:
         email.attach_alternative(mail.html, "text/html")

@@ -72,6 +72,9 @@ class Profile(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=100, blank=True, default="Deutschland")
     reply_to_email = models.EmailField(_("e-mail for replies"), blank=True)
+    # Client mail comes From this address once a link mailed to it was opened (crm/senders.py).
+    sender_email = models.EmailField(_("send client mail from"), blank=True)
+    sender_verified_at = models.DateTimeField(_("sender address confirmed"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
     website = models.URLField(_("website"), blank=True)
     tax_number = models.CharField(_("tax number"), max_length=40, blank=True)

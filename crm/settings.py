@@ -113,6 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
+# A new account starts with the first-run setup (dashboard/setup.py).
+SIGNUP_REDIRECT_URL = "dashboard:setup"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling: 10 failures for one account from one IP lock that pair for 30 minutes.
@@ -165,6 +167,11 @@ vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CRM <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Whose address client mail comes From (crm/senders.py, docs/deploy.md): "operator" (the address
+# above, under the freelancer's name, Reply-To theirs) or "freelancer" (their own address once
+# confirmed, for the domains listed in CLIENT_MAIL_FROM_DOMAINS; empty = every domain).
+CLIENT_MAIL_FROM = env.str("CLIENT_MAIL_FROM", default="operator")
+CLIENT_MAIL_FROM_DOMAINS = env.list("CLIENT_MAIL_FROM_DOMAINS", default=[])
 
 # Celery: Redis in production; a file-system broker (no server needed) by default.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -22,6 +22,7 @@ from django.views.defaults import server_error as default_server_error
 from . import services
 from .forms import EMAIL_TAKEN, ProfileForm, SignupForm
 from .models import Profile
+from .senders import sender_context
 
 LANGUAGE_CODES = set(Profile.Language.values)
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="crm.backends.EmailOrUsernameBackend")
             messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("crm:profile")
+            return redirect(settings.SIGNUP_REDIRECT_URL)  # the first-run setup
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -79,7 +80,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             _remember_language(response, profile.language)
             return response
         messages.error(request, _("Please correct the errors below; nothing was saved."))
-    return render(request, "crm/profile_form.html", {"form": form})
+    context = {"form": form, **sender_context(profile)}
+    return render(request, "crm/profile_form.html", context)
 
 
 @require_POST

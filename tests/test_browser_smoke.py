@@ -26,7 +26,7 @@ def test_it_signs_up_logs_in_and_switches_to_german(page, live_server):
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
 
-    expect(page).to_have_url(re.compile(r"/settings/$"))
+    expect(page).to_have_url(re.compile(r"/welcome/business/$"))  # the first-run setup
     expect(page.get_by_role("alert")).to_contain_text("Welcome")
     assert User.objects.filter(email="carla@example.com").exists()
 

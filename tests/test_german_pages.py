@@ -88,6 +88,15 @@ def freelancer_pages(user: User) -> list[str]:
         pages += [reverse("projects:invoice_detail", args=[invoice.pk])]
     if message:
         pages += [reverse("communications:detail", args=[message.pk])]
+    pages += [
+        reverse("dashboard:setup_step", args=[step])
+        for step in ("business", "sender", "mailbox", "bank", "clients")
+    ]
+    upload = _import_upload(user)
+    pages += [
+        reverse("clients:import_mapping", args=[upload.pk]),
+        reverse("clients:import_preview", args=[upload.pk]),
+    ]
     from inbox.models import InboundMail
 
     pages += [reverse("inbox:list"), reverse("inbox:list") + "?show=all", reverse("inbox:settings")]
@@ -116,6 +125,23 @@ def time_pages(user: User) -> list[str]:
         for e in Expense.objects.filter(owner=user)
     ][:1]
     return pages
+
+
+def _import_upload(user: User) -> Any:
+    """An unfinished import of a hand-made sheet (the mapping and preview pages show it)."""
+    from clients.import_fields import mapping_detect
+    from clients.import_files import table_read
+    from clients.import_rows import import_upload_store
+
+    raw = b"Name;E-Mail;Sprache;Anrede\nAnna Schulz;anna@example.de;en;du\nB;kaputt;;\n"
+    table = table_read(raw=raw)
+    return import_upload_store(
+        user=user,
+        filename="liste.csv",
+        content=raw,
+        table=table,
+        detection=mapping_detect(user=user, table=table),
+    )
 
 
 def test_it_leaves_no_english_on_the_freelancer_pages(client: Any, german_freelancer: User) -> None:

@@ -55,10 +55,10 @@ def test_it_walks_the_client_journey(page: Any, alice: Any) -> None:
     # Import the 50-row sample.
     page.goto("/clients/import/")
     page.locator("#id_file").set_input_files(str(SAMPLE))
-    page.get_by_role("button", name="Upload and preview").click()
-    expect(page.get_by_test_id("import-summary")).to_contain_text("50 rows read.")
+    page.get_by_role("button", name="Upload and continue").click()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("50 new clients")
     page.get_by_role("button", name="Import 50 clients").click()
-    expect(page.get_by_role("alert").first).to_contain_text("50 clients were imported")
+    expect(page.get_by_role("alert").first).to_contain_text("Import done: 50 new")
     assert Client.objects.filter(owner=alice).count() == 51
 
     # Find one by tag (htmx filter, URL kept).

@@ -72,7 +72,9 @@ def test_it_sends_anonymous_visitors_to_the_login(anon_client: Any) -> None:
 def test_it_renders_only_the_chosen_client(alice: Any, acme: Client) -> None:
     ClientFactory.create_batch(50, owner=alice)
     html = str(NoteQuickAddForm(user=alice, initial={"client": acme.pk})["client"])
-    assert html.count("<option") == 1  # acme alone (a required picker shows a placeholder)
+    # Acme, after the empty placeholder option valid HTML wants first in a required <select>.
+    assert html.count("<option") == 2
+    assert '<option value="">Type to search clients</option>' in html
     assert f'<option value="{acme.pk}" selected>Acme GmbH</option>' in html
     assert f'data-url="{reverse(SUGGEST)}"' in html
 
@@ -84,7 +86,9 @@ def test_it_refuses_a_bad_client_value_without_an_error(alice: Any, value: str) 
     )
     assert not form.is_valid()
     assert "client" in form.errors
-    assert "<option" not in str(form["client"])  # no choice is made up from a bad value
+    # No choice is made up from a bad value: only the placeholder.
+    assert str(form["client"]).count("<option") == 1
+    assert '<option value="">' in str(form["client"])
 
 
 def test_it_refuses_another_freelancers_client(alice: Any, globex: Client) -> None:

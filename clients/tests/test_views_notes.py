@@ -60,7 +60,7 @@ def test_it_adds_a_pinned_no_go_in_place(alice_client: Any, acme: Client) -> Non
     body = response.content.decode()
     assert response.status_code == 200
     assert body.startswith('\n<section id="client-notes"') or 'id="client-notes"' in body
-    assert 'id="prominent-notes" class="mb-3" hx-swap-oob="true"' in body
+    assert 'id="prominent-notes" class="mb-3" data-hx-swap-oob="true"' in body
     assert body.count("Never call before 10") == 2  # in the list and at the top
     note = Note.objects.get(client=acme)
     assert note.is_pinned

@@ -26,7 +26,7 @@ def test_it_signs_up_logs_in_and_creates_the_profile(client):
     response = client.post(reverse("signup"), signup_data())
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("crm:profile")
+    assert response["Location"] == reverse("dashboard:setup")  # the first-run setup
     user = User.objects.get()
     assert (user.username, user.email, user.first_name) == (
         "carla@example.com",

@@ -142,7 +142,9 @@ def assert_strict_csp(response):
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=", re.IGNORECASE)
 STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
-EVENT_HANDLER = re.compile(r"\s(?:hx-)?on[a-z:-]*[a-z]\s*=", re.IGNORECASE)
+EVENT_HANDLER = re.compile(r"\s(?:data-)?(?:hx-)?on[a-z:-]*[a-z]\s*=", re.IGNORECASE)
+# htmx reads data-hx-* as well as hx-*; only data-* attributes are valid HTML (Nu checker).
+BARE_HTMX_ATTRIBUTE = re.compile(r"\shx-[a-z-]+\s*=", re.IGNORECASE)
 JAVASCRIPT_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
 
 # Templates that are not served as web pages: e-mails and PDFs are no subject of the CSP.
@@ -170,6 +172,7 @@ def test_it_has_no_inline_script_or_style_in_templates(template):
             ("<style> element", STYLE_ELEMENT),
             ("event handler attribute", EVENT_HANDLER),
             ("javascript: URL", JAVASCRIPT_URL),
+            ("hx-* attribute (write data-hx-*)", BARE_HTMX_ATTRIBUTE),
         )
         for match in pattern.finditer(text)
     ]
@@ -184,6 +187,9 @@ def test_it_catches_what_the_template_scan_looks_for():
     assert EVENT_HANDLER.search('<button onclick="x()">')
     assert EVENT_HANDLER.search('<div hx-on:click="x()">')
     assert EVENT_HANDLER.search('<div hx-on::after-request="x()">')
+    assert EVENT_HANDLER.search('<div data-hx-on:click="x()">')
+    assert BARE_HTMX_ATTRIBUTE.search('<form hx-post="/x/">')
+    assert not BARE_HTMX_ATTRIBUTE.search('<form data-hx-post="/x/">')
     assert not EVENT_HANDLER.search('<div data-bs-toggle="collapse" aria-controls="nav">')
     assert not EVENT_HANDLER.search('<input name="language" value="on">')
 

@@ -84,7 +84,7 @@ def test_it_does_not_count_a_recently_contacted_client_as_quiet(
 
 def test_it_loads_the_quick_note_form_after_the_page(alice_client: Any) -> None:
     text = alice_client.get(URL).content.decode()
-    assert f'hx-get="{reverse("clients:note_quick_add")}"' in text
+    assert f'data-hx-get="{reverse("clients:note_quick_add")}"' in text
 
 
 def test_it_caps_each_section_and_links_to_all(alice_client: Any, alice: Any) -> None:

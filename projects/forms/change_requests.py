@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,6 +18,11 @@ class ChangeRequestForm(forms.ModelForm):
         model = ChangeRequest
         fields = ("title", "description", "requested_on")
         widgets: ClassVar = {"requested_on": DATE, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Own ids: the project page shows several forms with fields of the same name.
+        kwargs.setdefault("auto_id", "change_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ChangeAcceptForm(forms.Form):

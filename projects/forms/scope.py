@@ -20,12 +20,22 @@ class ScopeItemForm(forms.ModelForm):
             "acceptance_criteria": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Own ids: the project page shows several forms with fields of the same name.
+        kwargs.setdefault("auto_id", "scope_%s")
+        super().__init__(*args, **kwargs)
+
 
 class MilestoneForm(forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ("title", "due_on", "estimated_hours", "forecast_on", "delay_reason", "done_on")
         widgets: ClassVar = {"due_on": DATE, "forecast_on": DATE, "done_on": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Own ids: the project page shows several forms with fields of the same name.
+        kwargs.setdefault("auto_id", "milestone_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -45,6 +55,7 @@ class RevisionForm(forms.ModelForm):
         widgets: ClassVar = {"requested_on": DATE, "description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "revision_%s")
         super().__init__(*args, **kwargs)
         self.project = project
 

@@ -43,7 +43,7 @@ function clientPickersInit(root) {
       labelField: "text",
       searchField: ["text", "hint"],
       maxOptions: 20,
-      allowEmptyOption: true,
+      allowEmptyOption: !select.required, // a required picker has only a placeholder option
       placeholder: select.dataset.placeholder,
       preload: "focus",
       loadThrottle: 200,
@@ -86,7 +86,46 @@ function clientPickersInit(root) {
     });
     // A picker inside an htmx form (the template preview) submits on change like the select did.
     picker.on("change", () => select.dispatchEvent(new Event("change", { bubbles: true })));
+    // Names for assistive technology: Tom Select points the <label> at its search box; the
+    // hidden <select> keeps the same name, and a picker without a visible label is named by
+    // its data-label (or placeholder).
+    // The hidden <select> only carries the value: one combobox for assistive technology.
+    select.setAttribute("aria-hidden", "true");
+    const label = document.getElementById(`${select.id}-ts-label`);
+    const control = picker.control_input;
+    if (label) {
+      select.setAttribute("aria-labelledby", label.id);
+    } else {
+      const name = select.dataset.label || select.getAttribute("aria-label") || select.dataset.placeholder || "";
+      select.setAttribute("aria-label", name);
+      control.setAttribute("aria-label", name);
+    }
   });
 }
 document.addEventListener("DOMContentLoaded", () => clientPickersInit(document));
 document.addEventListener("htmx:load", (event) => clientPickersInit(event.detail.elt));
+// Keyboard users keep their place when htmx replaces what they were on (the buttons of a draft
+// after "Approve", a note after "Save"): focus moves into the new content, to its
+// [data-swap-focus] element if it has one, else to the swapped element itself. Every htmx
+// partial gets this for free; mark the element to land on with data-swap-focus.
+let swapFocusId = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  swapFocusId = target && target.id && target.contains(document.activeElement) ? target.id : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (!swapFocusId) {
+    return;
+  }
+  const container = document.getElementById(swapFocusId);
+  swapFocusId = null;
+  const active = document.activeElement;
+  if (!container || (active && active !== document.body && document.contains(active))) {
+    return; // focus is still somewhere real: leave it
+  }
+  const target = container.querySelector("[data-swap-focus]") || container;
+  if (!target.matches("a[href], button, input, select, textarea, [tabindex]")) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.focus();
+});

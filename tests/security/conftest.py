@@ -16,6 +16,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from clients.models import ImportUpload
 from clients.tests.factories import ClientFactory, ContactFactory, NoteFactory, TagFactory
 from communications.models import Message, MessageTemplate, ReminderPause
 from communications.tests.factories import MessageFactory
@@ -138,6 +139,12 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
         included_hours=Decimal(10),
         starts_on=datetime.date(2026, 10, 1),
     )
+    upload = ImportUpload.objects.create(
+        owner=user,
+        filename=f"{prefix}.csv",
+        content=f"Name;E-Mail\n{prefix} Neukunde;neu@{prefix.lower()}.example\n".encode(),
+        file_kind="csv",
+    )
     audit = AuditEntry.objects.create(
         owner=user,
         actor=user.username,
@@ -169,6 +176,7 @@ def build_world(user: Any, *, prefix: str) -> Freelancer:
             "template": [template],
             "pause": [pause],
             "portal_link": [link],
+            "import_upload": [upload],
             "audit": [audit],
             "statement": [statement],
             "bank_entry": bank_entries,

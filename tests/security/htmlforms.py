@@ -54,8 +54,10 @@ class _FormParser(HTMLParser):
         a = {key: value or "" for key, value in attrs}
         if tag == "form":
             self._form = PageForm(
-                action=a.get("action") or a.get("hx-post") or "",
-                method="post" if a.get("hx-post") else a.get("method", "get").lower(),
+                action=a.get("action") or a.get("data-hx-post") or a.get("hx-post") or "",
+                method="post"
+                if a.get("data-hx-post") or a.get("hx-post")
+                else a.get("method", "get").lower(),
                 enctype=a.get("enctype", ""),
             )
             self.forms.append(self._form)

@@ -42,6 +42,8 @@ PUBLIC_NAMES = {
     "password_reset_complete",
     "crm:set_language",
     "crm:healthz",
+    # The sender-address link: a signed token for one profile; a wrong one answers 400.
+    "crm:sender_verify",
 }
 
 # Pages reached by a token instead of a login: they must answer 404 to every wrong token.
@@ -62,6 +64,7 @@ PLAIN_KWARGS: dict[str, list[str]] = {
     "language": ["de"],
     "form": ["formal"],
     "direction": ["up", "down"],
+    "key": ["business", "sender", "clients"],  # the steps of the first-run setup
 }
 
 # Form data that would change something on almost any form of the project.
@@ -143,6 +146,7 @@ def owned_values(route: Route, kwarg: str, who: Freelancer) -> list[Any]:
         "pk": [message.pk for message in objects["message"]],
         "pause_id": [pause.pk for pause in objects["pause"]],
         "link_id": [link.pk for link in objects["portal_link"]],
+        "upload_id": [upload.pk for upload in objects["import_upload"]],
         "statement_id": [statement.pk for statement in objects["statement"]],
         "entry_id": [entry.pk for entry in objects["bank_entry"]],
         "known_id": [known.pk for known in objects["known_account"]],
@@ -329,8 +333,8 @@ def test_it_serves_the_token_pages_with_the_right_token(world: dict[str, Freelan
 def test_it_knows_every_url_parameter_of_the_project() -> None:
     known = {
         "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
-        "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "token", *PLAIN_KWARGS,
-        "statement_id", "entry_id", "known_id", "expense_id", "retainer_id", "name",
+        "offer_id", "invoice_id", "pk", "pause_id", "link_id", "upload_id", "uidb64", "token",
+        *PLAIN_KWARGS, "statement_id", "entry_id", "known_id", "expense_id", "retainer_id", "name",
     }  # fmt: skip
     unknown = {
         (route.name, kwarg)
