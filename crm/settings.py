@@ -236,6 +236,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 # A row left in "sending" this long (seconds) after its claim is marked uncertain.
 COMMS_SENDING_TIMEOUT = env.int("COMMS_SENDING_TIMEOUT", default=15 * 60)
+# Freelancer-edited message templates (communications/sandbox.py): every render (preview,
+# compose, planners) stops past this time or output size, and loops nest at most this deep.
+COMMS_TEMPLATE_RENDER_SECONDS = env.float("COMMS_TEMPLATE_RENDER_SECONDS", default=1.0)
+COMMS_TEMPLATE_MAX_OUTPUT = env.int("COMMS_TEMPLATE_MAX_OUTPUT", default=100_000)
+COMMS_TEMPLATE_MAX_LOOP_NESTING = env.int("COMMS_TEMPLATE_MAX_LOOP_NESTING", default=2)
+# No task may hold a worker: the soft limit raises SoftTimeLimitExceeded inside the task (the
+# outbox then marks a claimed row uncertain, as after a crash), the hard limit kills the child.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 
 # Security. Production (DEBUG off) is HTTPS-only; BEHIND_PROXY trusts X-Forwarded-Proto.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
