@@ -402,3 +402,107 @@ def test_it_refuses_every_post_without_a_csrf_token(
     after = owned_snapshot(alice.user)
     assert not failures, "\n".join(failures)
     assert [label for label in before if before[label] != after[label]] == []
+
+
+# Values a hand-edited form or URL sends where an id belongs.
+BAD_IDS = ["abc", "-1", "0", "99999999999999999999999", "١٢", "𝟙", "1.5", "1\x00", "", "[]"]
+# Query parameters that name a row or a page somewhere in the project.
+ID_QUERY = ("client", "project", "offer", "invoice", "message", "tag", "page", "pause", "version")
+
+
+def _id_like(field: Any) -> bool:
+    name = field.name.rsplit("-", 1)[-1]
+    if name in {"id", "pk"} or name.endswith(("_id", "_pk")) or field.name in foreign_ids_names():
+        return True
+    if field.kind == "select" and field.options and all(o.isdigit() for o in field.options if o):
+        return True
+    return field.kind in {"number", "hidden"} and field.value.isdigit()
+
+
+def foreign_ids_names() -> set[str]:
+    return {
+        "client",
+        "project",
+        "offer",
+        "invoice",
+        "message",
+        "tag",
+        "note",
+        "milestone",
+        "change_request",
+        "contact",
+        "pause",
+        "version",
+        "scope_item",
+        "line",
+    }
+
+
+@pytest.mark.django_db
+def test_it_never_fails_on_bad_ids_in_forms_and_query_strings(
+    world: dict[str, Freelancer], settings: Any
+) -> None:
+    """Alice sends non-numeric, negative, huge and Unicode values in every id-like query
+    parameter of every URL, and in every id-like field of every form on every page (her own
+    objects, her own tokens): never a 500."""
+    from .htmlforms import page_forms
+
+    settings.AXES_ENABLED = False
+    alice = world["alice"]
+    http = Client(raise_request_exception=False)
+    failures: list[str] = []
+    requests = 0
+    for route in sorted(all_routes(), key=_destructive_last):
+        values = {k: owned_values(route, k, alice)[-1] for k in route.kwargs}
+        url = reverse(route.name, kwargs=values)
+        http.force_login(alice.user)
+        for bad in BAD_IDS:
+            response = http.get(url, dict.fromkeys(ID_QUERY, bad))
+            requests += 1
+            if response.status_code >= 500:
+                failures.append(f"GET {url}?…={bad!r} [{route.name}] -> {response.status_code}")
+        page = http.get(url)
+        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+            continue
+        for form in page_forms(page.content.decode()):
+            if form.method != "post":
+                continue
+            action = form.action or url
+            if not action.startswith("/") or action.startswith("/accounts/logout"):
+                continue
+            fields = [f for f in form.fields if _id_like(f)]
+            for field in fields:
+                for bad in BAD_IDS:
+                    data = {**form.data(), field.name: bad}
+                    http.force_login(alice.user)
+                    response = http.post(action, data)
+                    requests += 1
+                    if response.status_code >= 500:
+                        failures.append(
+                            f"POST {action} {field.name}={bad!r} (form on {url}) -> "
+                            f"{response.status_code}"
+                        )
+            # Id fields the form does not show but the view may read (e.g. ``invoice``).
+            for bad in BAD_IDS[:4]:
+                http.force_login(alice.user)
+                data = {**form.data(), **dict.fromkeys(foreign_ids_names() - set(form.data()), bad)}
+                response = http.post(action, data)
+                requests += 1
+                if response.status_code >= 500:
+                    failures.append(f"POST {action} extra ids={bad!r} -> {response.status_code}")
+    STATS.update(bad_id_requests=requests)
+    print(f"\nbad ids: {requests} requests")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_it_answers_a_non_numeric_invoice_on_the_reminder_pause_without_a_500(
+    world: dict[str, Freelancer],
+) -> None:
+    alice = world["alice"]
+    http = Client(raise_request_exception=False)
+    http.force_login(alice.user)
+    url = reverse("communications:pause_create", args=[alice.first("client").pk])
+    for bad in BAD_IDS:
+        response = http.post(url, {"reason": "Urlaub", "invoice": bad})
+        assert response.status_code in (302, 404), (bad, response.status_code)
