@@ -115,11 +115,15 @@ def _plain_settings(settings: Any, tmp_path: Any) -> None:
 
 
 def make_user(username: str, **extra: Any) -> Any:
+    from allauth.account.models import EmailAddress
+
     from crm.models import Profile, User
 
     user = User.objects.create_user(
         username=username, email=f"{username}@example.com", password="correct horse 42", **extra
     )
+    # A confirmed address, as every real account has before it may mail clients.
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     Profile.objects.create(
         user=user,
         display_name=username.capitalize(),

@@ -40,11 +40,17 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "axes",
     "csp",
     "django_htmx",
+    "django_ratelimit",
     "template_partials",
     "crm",
+    "accounts",
     "timeline",
     "clients",
     "projects",
@@ -62,6 +68,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.MandatoryTwoFactorMiddleware",
     "crm.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,6 +122,77 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
+# Accounts (django-allauth, see docs/security.md): log in with e-mail or username, sign-up and
+# password reset that answer the same whether an address is known (the e-mail tells the owner
+# instead), e-mail verification, re-authentication before security changes, rate limits.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other one ends
+ACCOUNT_SESSION_REMEMBER = True  # the lifetime rules below decide
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+}
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "",  # django-axes locks wrong passwords (AXES_FAILURE_LIMIT)
+    "signup": "5/h/ip",
+    "reset_password": "5/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/h/user",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+}
+# Sign-up: closed means only operator invitations (manage.py invite, or the admin) open it.
+ACCOUNTS_SIGNUP_OPEN = env.bool("ACCOUNTS_SIGNUP_OPEN", default=True)
+ACCOUNTS_INVITATION_DAYS = env.int("ACCOUNTS_INVITATION_DAYS", default=14)
+# Two-factor log-in (django-allauth's MFA): TOTP, passkeys / security keys, recovery codes,
+# "trust this browser" for 30 days; ACCOUNTS_2FA_REQUIRED sends everyone to set it up first.
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Kundenpflege CRM")
+MFA_TRUST_ENABLED = True
+MFA_TRUST_COOKIE_AGE = datetime.timedelta(days=30)
+MFA_TRUST_COOKIE_SECURE = not DEBUG
+MFA_TRUST_COOKIE_SAMESITE = "Lax"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_FORMS = {
+    "authenticate": "accounts.forms.AuthenticateForm",
+    "reauthenticate": "accounts.forms.ReauthenticateForm",
+}
+ACCOUNTS_2FA_REQUIRED = env.bool("ACCOUNTS_2FA_REQUIRED", default=False)
+# Sessions: a session ends after this much inactivity, and in any case this long after log-in.
+ACCOUNTS_SESSION_IDLE_HOURS = env.float("ACCOUNTS_SESSION_IDLE_HOURS", default=8)
+ACCOUNTS_SESSION_MAX_DAYS = env.float("ACCOUNTS_SESSION_MAX_DAYS", default=14)
+SESSION_COOKIE_AGE = int(ACCOUNTS_SESSION_MAX_DAYS * 24 * 3600)
+USERSESSIONS_TRACK_ACTIVITY = True
+# New accounts may send at most this many client messages a day during their first days, and
+# all accounts together at most ACCOUNTS_GLOBAL_DAILY_MAILS (0: no global limit).
+ACCOUNTS_NEW_ACCOUNT_DAYS = env.int("ACCOUNTS_NEW_ACCOUNT_DAYS", default=7)
+ACCOUNTS_NEW_ACCOUNT_DAILY_MAILS = env.int("ACCOUNTS_NEW_ACCOUNT_DAILY_MAILS", default=20)
+ACCOUNTS_GLOBAL_DAILY_MAILS = env.int("ACCOUNTS_GLOBAL_DAILY_MAILS", default=5000)
+# The portal's public endpoints: requests per address and link, and how long links live.
+PORTAL_LINK_DAYS_AFTER_END = env.int("PORTAL_LINK_DAYS_AFTER_END", default=90)
+PORTAL_RATE_LIMIT_POST = env.str("PORTAL_RATE_LIMIT_POST", default="10/h")
+PORTAL_RATE_LIMIT_PDF = env.str("PORTAL_RATE_LIMIT_PDF", default="60/h")
+
 # Login throttling: 10 failures for one account from one IP lock that pair for 30 minutes.
 # The account is normalised (e-mail or username, any case, count as one), and behind a proxy
 # the client address comes from X-Forwarded-For, else every user would share the proxy's IP.
@@ -120,7 +201,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", d
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "crm.backends.axes_username"
 AXES_CLIENT_IP_CALLABLE = "crm.backends.client_ip"
 AXES_VERBOSE = False
@@ -183,6 +264,13 @@ CACHES = {
         }
     )
 }
+# django-ratelimit counts in the cache. It knows Django's own RedisCache only by name (W001:
+# "not officially supported", yet its incr is atomic); the file cache of a one-machine set-up
+# is not atomic (a burst may pass a few requests more: E003).
+SILENCED_SYSTEM_CHECKS = [
+    "django_ratelimit.W001",
+    *([] if REDIS_URL else ["django_ratelimit.E003"]),
+]
 CELERY_DATA_DIR = BASE_DIR / ".celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -263,10 +351,11 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 if not DEBUG:
-    SILENCED_SYSTEM_CHECKS = (
+    SILENCED_SYSTEM_CHECKS = [
+        *globals().get("SILENCED_SYSTEM_CHECKS", []),
         # HSTS preload is a one-way decision for the domain owner, not a default.
-        ["security.W021"] if not SECURE_HSTS_PRELOAD else []
-    )
+        *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+    ]
 
 # Content Security Policy: our own files only, no inline script or style attributes.
 CONTENT_SECURITY_POLICY = {

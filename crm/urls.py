@@ -1,39 +1,21 @@
 """Root URL configuration: accounts, the apps (each in its own namespace), admin."""
 
+from allauth.account import views as account_views
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-
-from . import forms, views
 
 urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("crm.app_urls")),
-    path("accounts/signup/", views.signup, name="signup"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=forms.LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path(
-        "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(form_class=forms.PasswordChangeForm),
-        name="password_change",
-    ),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=forms.PasswordResetForm),
-        name="password_reset",
-    ),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=forms.SetPasswordForm),
-        name="password_reset_confirm",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Accounts are django-allauth's (accounts/ app): the short names stay for templates.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/password/change/", account_views.password_change, name="password_change"),
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("clients/", include("clients.urls")),
     path("projects/", include("projects.urls")),
     path("messages/", include("communications.urls")),

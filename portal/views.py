@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.audit import audit_record
 from crm.backends import client_ip
 from crm.models import AuditEntry
+from crm.ratelimits import rate_limit
 from projects import documents
 from projects.access import access_project
 from projects.models import ChangeRequest, Invoice, Offer, Project, RevisionRound
@@ -68,7 +69,24 @@ def portal_link_for_token(token: str, *, today: datetime.date) -> PortalLink:
     )
     if link is None:
         raise Http404
+    portal_link_check_expiry(link, today=today)
     return link
+
+
+class PortalLinkEnded(Http404):
+    """A real link whose project was cancelled, or ended longer ago than the setting allows."""
+
+
+def portal_link_check_expiry(link: PortalLink, *, today: datetime.date) -> None:
+    """Raise PortalLinkEnded when the project is cancelled, or finished more than
+    PORTAL_LINK_DAYS_AFTER_END days ago (links expire by default, not only when revoked)."""
+    project = link.project
+    if project.status == project.Status.CANCELLED:
+        raise PortalLinkEnded
+    ended = project.ended_on
+    days = datetime.timedelta(days=settings.PORTAL_LINK_DAYS_AFTER_END)
+    if ended and project.status == project.Status.CLOSED and today > ended + days:
+        raise PortalLinkEnded
 
 
 # --- Services -------------------------------------------------------------------------------
@@ -356,6 +374,8 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             response = view(request, *args, **kwargs)
+        except PortalLinkEnded:
+            response = render(request, "portal/ended.html", status=410)
         except Http404:
             response = render(request, "portal/not_found.html", status=404)
         response["Referrer-Policy"] = "no-referrer"
@@ -468,6 +488,7 @@ def portal_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_accept", rate_setting="PORTAL_RATE_LIMIT_POST", per="token")
 @portal_csrf_protect
 @require_POST
 def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -491,6 +512,7 @@ def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_change", rate_setting="PORTAL_RATE_LIMIT_POST", per="token")
 @portal_csrf_protect
 @require_POST
 def portal_change(request: HttpRequest, token: str) -> HttpResponse:
@@ -516,6 +538,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",))
 @require_GET
 def portal_offer_pdf(request: HttpRequest, token: str) -> HttpResponse:
     """Send the current offer's PDF (only that one offer, only through the token)."""
@@ -527,6 +550,7 @@ def portal_offer_pdf(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",))
 @require_GET
 def portal_invoice_pdf(request: HttpRequest, token: str, invoice_id: int) -> HttpResponse:
     """Send the PDF of an issued invoice of this project and client."""

@@ -1,0 +1,66 @@
+"""django-allauth adapters: who may sign up, how account e-mail leaves, how users are named."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+
+from .invitations import invitation_pending
+
+logger = logging.getLogger(__name__)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        """Open while ACCOUNTS_SIGNUP_OPEN is on, else only with a valid invitation."""
+        return settings.ACCOUNTS_SIGNUP_OPEN or invitation_pending(request) is not None
+
+    def populate_username(self, request: HttpRequest, user: Any) -> None:
+        # The e-mail address is the username, as it always was (at most 150 characters).
+        user.username = (user.email or "").strip()[:150]
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render the account e-mail now; hand it to a Celery task after the commit.
+
+        The request never talks to the mail server: a slow or dead SMTP relay cannot hold a
+        log-in, sign-up or reset page, and a rolled-back request sends nothing.
+        """
+        from .tasks import account_mail_send
+
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"email": email, "site_url": settings.SITE_URL, **context},
+        )
+        html = next(
+            (
+                body
+                for body, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
+            "",
+        )
+        payload = {
+            "subject": message.subject,
+            "text": message.body,
+            "html": html,
+            "to": list(message.to),
+        }
+
+        def enqueue() -> None:
+            try:
+                account_mail_send.delay(**payload)
+            except Exception:  # kombu raises several types for a dead broker
+                logger.exception("Could not queue the account e-mail %s", template_prefix)
+
+        transaction.on_commit(enqueue)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    pass
