@@ -32,6 +32,7 @@ from django.utils import timezone
 from crm.mail import MailError, OutgoingMail, connection_open, mail_build, new_message_id
 
 from .attachments import attachments_for
+from .limits import SendBudget
 from .models import Message
 
 logger = logging.getLogger(__name__)
@@ -247,7 +248,13 @@ def messages_dispatch(
         .order_by("send_after", "pk")
     )
     built: list[tuple[Message, Any, str]] = []
+    budget = SendBudget(now=now)
     for message in messages:
+        reason = budget.block_reason(message.owner)
+        if reason:  # unconfirmed account address, or a sending quota reached
+            _mark_held(message, reason, now)
+            result.held += 1
+            continue
         if not message.to.strip():
             _mark_held(message, "The client has no e-mail address. Add one, then release it.", now)
             result.held += 1

@@ -15,7 +15,7 @@ PASSWORD = "correct horse 42"
 
 def attempt(client, username, password="wrong", ip="203.0.113.7", **headers):
     return client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip, **headers
+        reverse("login"), {"login": username, "password": password}, REMOTE_ADDR=ip, **headers
     )
 
 
@@ -121,6 +121,6 @@ def test_it_ignores_forwarded_for_without_a_proxy(rf, settings):
 
 def test_it_normalises_the_axes_username(rf, alice):
     assert axes_username(None, {"username": "ALICE@example.com"}) == "alice"
-    assert axes_username(rf.post("/", {"username": " alice "}), None) == "alice"
+    assert axes_username(rf.post("/", {"login": " alice "}), None) == "alice"
     assert axes_username(None, {"username": "Stranger"}) == "stranger"
     assert axes_username(None, {}) == ""
