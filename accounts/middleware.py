@@ -39,7 +39,18 @@ class SessionLifetimeMiddleware:
                 messages.info(request, _("Your session has ended. Please log in again."))
             elif now - seen > SEEN_PRECISION:
                 request.session[SEEN] = now
+                _session_seen(request)
         return self.get_response(request)
+
+
+def _session_seen(request: HttpRequest) -> None:
+    """Record the last use on the sessions list (at most once a minute per session)."""
+    from allauth.usersessions.models import UserSession
+    from django.utils import timezone
+
+    key = request.session.session_key
+    if key:
+        UserSession.objects.filter(session_key=key).update(last_seen_at=timezone.now())
 
 
 # Paths a user without a second factor may still reach while 2FA is mandatory.

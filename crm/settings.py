@@ -68,12 +68,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.SessionLifetimeMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "accounts.middleware.MandatoryTwoFactorMiddleware",
     "crm.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.MandatoryTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -182,7 +181,8 @@ ACCOUNTS_2FA_REQUIRED = env.bool("ACCOUNTS_2FA_REQUIRED", default=False)
 ACCOUNTS_SESSION_IDLE_HOURS = env.float("ACCOUNTS_SESSION_IDLE_HOURS", default=8)
 ACCOUNTS_SESSION_MAX_DAYS = env.float("ACCOUNTS_SESSION_MAX_DAYS", default=14)
 SESSION_COOKIE_AGE = int(ACCOUNTS_SESSION_MAX_DAYS * 24 * 3600)
-USERSESSIONS_TRACK_ACTIVITY = True
+# Last use is tracked by accounts.middleware (once a minute), not allauth's per-request write.
+USERSESSIONS_TRACK_ACTIVITY = False
 # New accounts may send at most this many client messages a day during their first days, and
 # all accounts together at most ACCOUNTS_GLOBAL_DAILY_MAILS (0: no global limit).
 ACCOUNTS_NEW_ACCOUNT_DAYS = env.int("ACCOUNTS_NEW_ACCOUNT_DAYS", default=7)
