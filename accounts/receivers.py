@@ -17,13 +17,20 @@ def second_factor_failed(sender: Any, request: Any, user: Any, **kwargs: Any) ->
 
 
 def other_sessions_end(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
-    """End every session of ``user`` but this one (password or second-factor change)."""
-    from allauth.usersessions.internal.flows.sessions import end_other_sessions
+    """End every session of ``user`` but this one (password or second-factor change).
+
+    allauth sends some of these signals after the commit, outside the request's context, so
+    the current session is taken from the request the signal carries.
+    """
+    from allauth.usersessions.models import UserSession
 
     user = user or getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
         return
-    end_other_sessions(request, user)
+    session = getattr(request, "session", None)
+    current = session.session_key if session is not None else None
+    for other in UserSession.objects.filter(user_id=user.pk).exclude(session_key=current or ""):
+        other.end()
 
 
 def invitation_redeemed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
