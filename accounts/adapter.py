@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 
 from .invitations import invitation_pending
 
@@ -20,6 +22,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Open while ACCOUNTS_SIGNUP_OPEN is on, else only with a valid invitation."""
         return settings.ACCOUNTS_SIGNUP_OPEN or invitation_pending(request) is not None
+
+    # Links that carry a secret are built on SITE_URL, never on the request's Host header (a
+    # forged Host would otherwise send the victim's token to the attacker's site).
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        path = reverse("account_confirm_email", args=[emailconfirmation.key])
+        return settings.SITE_URL.rstrip("/") + path
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return settings.SITE_URL.rstrip("/") + path.replace("UID-KEY", quote(key))
 
     def populate_username(self, request: HttpRequest, user: Any) -> None:
         # The e-mail address is the username, as it always was (at most 150 characters).
