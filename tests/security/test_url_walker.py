@@ -355,7 +355,8 @@ def test_it_serves_the_token_pages_with_the_right_token(world: dict[str, Freelan
 def test_it_knows_every_url_parameter_of_the_project() -> None:
     known = {
         "client_id", "project_id", "note_id", "item_id", "milestone_id", "change_request_id",
-        "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "uidb36", "key", "token", *PLAIN_KWARGS,
+        "offer_id", "invoice_id", "pk", "pause_id", "link_id", "uidb64", "uidb36", "key", "token",
+        *PLAIN_KWARGS,
     }  # fmt: skip
     unknown = {
         (route.name, kwarg)
@@ -553,7 +554,7 @@ def test_it_answers_404_to_bob_for_alices_security_key_after_reauthentication(
 ) -> None:
     from allauth.mfa.models import Authenticator
 
-    alice, bob = world["alice"], world["bob"]
+    alice = world["alice"]
     key = Authenticator.objects.create(
         user=alice.user, type=Authenticator.Type.WEBAUTHN, data={"name": "Alices Laptop"}
     )
