@@ -72,8 +72,8 @@ class ErasureReport:
     already_erased: bool = False
 
 
-def _audit_targets(client: Client, project_ids: list[int]) -> Q:
-    """Return a filter for every audit entry about the client or anything of theirs."""
+def _targets(client: Client, project_ids: list[int]) -> list[tuple[str, list[int]]]:
+    """Return (model label, ids) of the client and everything of theirs, for the logs."""
     in_projects = Q(project_id__in=project_ids)
     groups: list[tuple[str, Any]] = [
         (CLIENT_TYPE, [client.pk]),
@@ -91,13 +91,31 @@ def _audit_targets(client: Client, project_ids: list[int]) -> Q:
         ("communications.reminderpause", ReminderPause.objects.filter(client=client)),
         ("portal.portallink", PortalLink.objects.filter(project_id__in=project_ids)),
     ]
-    condition = Q(pk__in=[])
-    for object_type, ids in groups:
-        if not isinstance(ids, list):
-            ids = list(ids.values_list("pk", flat=True))
-        if ids:
-            condition |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
-    return condition
+    return [
+        (label, ids if isinstance(ids, list) else list(ids.values_list("pk", flat=True)))
+        for label, ids in groups
+    ]
+
+
+def _logs_erase(owner: Any, targets: list[tuple[str, list[int]]], placeholder: str) -> None:
+    """Strip names and old values from the audit log; drop the admin's change-log entries."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    audit = Q(pk__in=[])
+    admin = Q(pk__in=[])
+    for label, ids in targets:
+        if not ids:
+            continue
+        texts = [str(pk) for pk in ids]
+        audit |= Q(object_type=label, object_id__in=texts)
+        content_type = ContentType.objects.get_by_natural_key(*label.split("."))
+        admin |= Q(content_type=content_type, object_id__in=texts)
+    entries = AuditEntry.objects.filter(audit, owner=owner)
+    entries.filter(object_type=CLIENT_TYPE).update(object_repr=placeholder, changes={})
+    entries.exclude(object_type=CLIENT_TYPE).update(object_repr="–", changes={})
+    entries.exclude(actor=owner.get_username()).update(actor=PSEUDONYM_ACTOR)
+    LogEntry.objects.filter(admin).delete()
 
 
 def _count(result: tuple[int, dict[str, int]], label: str) -> int:
@@ -119,15 +137,10 @@ def client_erase(*, client: Client, actor: Any) -> ErasureReport:
         deleted = report.deleted
         project_ids = list(Project.objects.filter(client=client).values_list("pk", flat=True))
         in_projects = Q(project_id__in=project_ids)
-        audit_targets = _audit_targets(client, project_ids)  # before the rows go
-
         # Earlier audit entries named the person and held old values (a change request's text,
         # the acceptance's name and address): only who did what, when, stays.
         placeholder = ERASED_NAME.format(id=client.pk)
-        entries = AuditEntry.objects.filter(audit_targets, owner_id=client.owner_id)
-        entries.filter(object_type=CLIENT_TYPE).update(object_repr=placeholder, changes={})
-        entries.exclude(object_type=CLIENT_TYPE).update(object_repr="–", changes={})
-        entries.exclude(actor=client.owner.get_username()).update(actor=PSEUDONYM_ACTOR)
+        _logs_erase(client.owner, _targets(client, project_ids), placeholder)
 
         deleted["notes"] = _count(Note.objects.filter(client=client).delete(), "clients.Note")
         deleted["messages"] = _count(
