@@ -76,4 +76,36 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    pass
+    """Store TOTP secrets and recovery-code seeds encrypted (Fernet, keyed from SECRET_KEY).
+
+    A copy of the database alone (a backup, a leaked dump) then yields no second factor.
+    Rotating SECRET_KEY makes the stored factors unreadable: users set them up again (the
+    old key can be listed in SECRET_KEY_FALLBACKS meanwhile).
+    """
+
+    PREFIX = "fernet:"
+
+    def encrypt(self, text: str) -> str:
+        return self.PREFIX + secret_box().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(self.PREFIX):
+            return encrypted_text  # stored before encryption was introduced
+        token = encrypted_text.removeprefix(self.PREFIX).encode()
+        return secret_box().decrypt(token).decode()
+
+
+def secret_box() -> Any:
+    """Return a MultiFernet for SECRET_KEY (first) and SECRET_KEY_FALLBACKS."""
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet, MultiFernet
+
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet(
+        [
+            Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"mfa-secrets:{key}".encode()).digest()))
+            for key in keys
+        ]
+    )

@@ -21,7 +21,7 @@ SEEN_PRECISION = 60
 
 class SessionLifetimeMiddleware:
     """Log out a session idle longer than ACCOUNTS_SESSION_IDLE_HOURS, or older than
-    ACCOUNTS_SESSION_MAX_DAYS since its log-in, whatever its activity."""
+    ACCOUNTS_SESSION_MAX_HOURS since its log-in, whatever its activity."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -33,7 +33,7 @@ class SessionLifetimeMiddleware:
             started = request.session.setdefault(STARTED, now)
             seen = request.session.get(SEEN, started)
             idle = settings.ACCOUNTS_SESSION_IDLE_HOURS * 3600
-            lifetime = settings.ACCOUNTS_SESSION_MAX_DAYS * 86400
+            lifetime = settings.ACCOUNTS_SESSION_MAX_HOURS * 3600
             if now - seen > idle or now - started > lifetime:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please log in again."))

@@ -1,6 +1,8 @@
 """Root URL configuration: accounts, the apps (each in its own namespace), admin."""
 
 from allauth.account import views as account_views
+from allauth.account.decorators import reauthentication_required
+from allauth.usersessions import views as usersessions_views
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -14,6 +16,12 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/password/change/", account_views.password_change, name="password_change"),
     path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
+    # Ending other sessions asks for the password again first (ASVS 5.0 V7.5.2).
+    path(
+        "accounts/sessions/",
+        reauthentication_required(allow_get=True)(usersessions_views.list_usersessions),
+        name="usersessions_list",
+    ),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("clients/", include("clients.urls")),

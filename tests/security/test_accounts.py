@@ -403,9 +403,13 @@ def test_it_lists_the_sessions_with_device_and_last_use(alice: Any) -> None:
     assert UserSession.objects.filter(user=alice).count() == 2
 
 
-def test_it_logs_out_everywhere_else(alice: Any) -> None:
+def test_it_logs_out_everywhere_else_after_the_password_again(alice: Any) -> None:
     other = logged_in(agent=FIREFOX)
     browser = logged_in()
+    response = browser.post(reverse("usersessions_list"))
+    assert reverse("account_reauthenticate") in response["Location"]
+    assert other.get(reverse("dashboard:index")).status_code == 200  # nothing ended yet
+    reauthenticate(browser)
     response = browser.post(reverse("usersessions_list"))
     assert response.status_code == 302
     assert other.get(reverse("dashboard:index")).status_code == 302
@@ -452,6 +456,7 @@ def test_it_ends_the_other_sessions_when_a_second_factor_is_added(
 
 def test_it_ends_an_idle_session_after_the_idle_timeout(alice: Any, settings: Any) -> None:
     settings.ACCOUNTS_SESSION_IDLE_HOURS = 8
+    settings.ACCOUNTS_SESSION_MAX_HOURS = 48
     browser = logged_in()
     now = time.time()
     with time_machine.travel(now + 7.9 * 3600, tick=False):
@@ -464,15 +469,13 @@ def test_it_ends_an_idle_session_after_the_idle_timeout(alice: Any, settings: An
 
 def test_it_ends_every_session_after_its_absolute_lifetime(alice: Any, settings: Any) -> None:
     settings.ACCOUNTS_SESSION_IDLE_HOURS = 8
-    settings.ACCOUNTS_SESSION_MAX_DAYS = 2
+    settings.ACCOUNTS_SESSION_MAX_HOURS = 12
     browser = logged_in()
     now = time.time()
-    hour = 0.0
-    while hour < 42:
-        hour += 6
+    for hour in (3, 6, 9, 11.9):  # busy all day: never idle
         with time_machine.travel(now + hour * 3600, tick=False):
             assert browser.get(reverse("dashboard:index")).status_code == 200, hour
-    with time_machine.travel(now + 49 * 3600, tick=False):
+    with time_machine.travel(now + 12.1 * 3600, tick=False):
         assert browser.get(reverse("dashboard:index")).status_code == 302
 
 
@@ -485,3 +488,133 @@ def test_it_keeps_the_login_by_username_or_email_in_the_backend(alice: Any, rf: 
     assert authenticate(request(), username="alice", password=PASSWORD) == alice
     assert authenticate(request(), email="ALICE@example.com", password=PASSWORD) == alice
     assert authenticate(request(), email="alice@example.com", password="wrong") is None
+
+
+# --- More of ASVS V6 / V7 ------------------------------------------------------------------------
+
+
+def test_it_accepts_a_totp_code_only_once(alice: Any) -> None:
+    with_totp(alice)
+    code = pyotp.TOTP(SECRET).now()
+    first = Client()
+    password_step(first)
+    code_step(first, code)
+    assert first.get(reverse("dashboard:index")).status_code == 200
+    second = Client()
+    password_step(second)
+    assert second.post(reverse("mfa_authenticate"), {"code": code}).status_code == 200
+    assert second.get(reverse("dashboard:index")).status_code == 302
+
+
+def test_it_stores_second_factor_secrets_encrypted(alice: Any) -> None:
+    with_totp(alice)
+    stored = {a.type: a.data for a in Authenticator.objects.filter(user=alice)}
+    assert SECRET not in str(stored["totp"])
+    assert str(stored["totp"]["secret"]).startswith("fernet:")
+    assert str(stored["recovery_codes"]["seed"]).startswith("fernet:")
+    # ... and they still work.
+    browser = Client()
+    password_step(browser)
+    code_step(browser, pyotp.TOTP(SECRET).now())
+    assert browser.get(reverse("dashboard:index")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("Kundenpflege2026!", False),
+        ("crm-crm-crm-crm-2026", False),
+        ("Passwort123456", False),
+        ("x" * 3 + "Lantern-harbour-blue-97-" * 5, True),  # 123 characters: long is fine
+        ("kurz", False),
+        ("123456789012", False),
+        ("password1234", False),
+    ],
+)
+def test_it_checks_new_passwords_against_common_and_context_words(
+    password: str, accepted: bool
+) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password)
+    except ValidationError:
+        assert not accepted
+    else:
+        assert accepted
+
+
+def test_it_takes_a_long_password_exactly_as_typed(
+    mailoutbox: list[Any], eager_celery: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    long_password = " Lantern harbour blue 97 " * 4  # 100 characters, spaces at both ends
+    browser = Client()
+    post_committed(
+        browser,
+        django_capture_on_commit_callbacks,
+        reverse("signup"),
+        {"display_name": "Lang", "email": "lang@example.com", "password1": long_password},
+    )
+    EmailAddress.objects.filter(email="lang@example.com").update(verified=True)
+    login = reverse("login")
+    assert (
+        Client()
+        .post(login, {"login": "lang@example.com", "password": long_password.strip()})
+        .status_code
+        == 200
+    )
+    assert (
+        Client().post(login, {"login": "lang@example.com", "password": long_password}).status_code
+        == 302
+    )
+
+
+def test_it_still_asks_for_the_second_factor_after_a_password_reset(
+    alice: Any, mailoutbox: list[Any], eager_celery: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    with_totp(alice)
+    post_committed(
+        Client(),
+        django_capture_on_commit_callbacks,
+        reverse("password_reset"),
+        {"email": "alice@example.com"},
+    )
+    browser = Client()
+    page = browser.get(link_in(mailoutbox[0]), follow=True)
+    form_url = page.redirect_chain[-1][0] if page.redirect_chain else link_in(mailoutbox[0])
+    browser.post(form_url, {"password1": STRONG, "password2": STRONG})
+    assert browser.get(reverse("dashboard:index")).status_code == 302  # not logged in by it
+    response = browser.post(reverse("login"), {"login": "alice", "password": STRONG})
+    assert response["Location"] == reverse("mfa_authenticate")
+
+
+def test_it_gives_a_new_session_key_at_log_in_and_kills_it_at_log_out(alice: Any) -> None:
+    from django.conf import settings as django_settings
+
+    browser = Client()
+    browser.get(reverse("login"))
+    browser.cookies[django_settings.SESSION_COOKIE_NAME] = "anonymous-session-key-0123456789"
+    browser.post(reverse("login"), {"login": "alice", "password": PASSWORD})
+    key = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
+    assert key != "anonymous-session-key-0123456789"
+    assert browser.get(reverse("dashboard:index")).status_code == 200
+    browser.post(reverse("logout"))
+    replay = Client()
+    replay.cookies[django_settings.SESSION_COOKIE_NAME] = key
+    assert replay.get(reverse("dashboard:index")).status_code == 302
+
+
+def test_it_ends_the_sessions_of_a_deactivated_account(alice: Any) -> None:
+    browser = logged_in()
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
+    assert browser.get(reverse("dashboard:index")).status_code == 302
+
+
+def test_it_asks_for_the_password_before_an_e_mail_address_changes(alice: Any) -> None:
+    browser = logged_in()
+    response = browser.post(
+        reverse("account_email"), {"action_add": "", "email": "neu@example.com"}
+    )
+    assert reverse("account_reauthenticate") in response["Location"]
+    assert not EmailAddress.objects.filter(email="neu@example.com").exists()
