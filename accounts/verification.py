@@ -22,11 +22,14 @@ def email_verified(user: Any) -> bool:
     ).exists()
 
 
+def unconfirmed_reason(user: Any) -> str:
+    """Return the hold reason of a message whose sender's address is not confirmed yet."""
+    return _(
+        "Held until you confirm your e-mail address: open the link we sent to "
+        "%(email)s (Settings → Security can send it again)."
+    ) % {"email": user.email}
+
+
 def account_mail_block_reason(user: Any) -> str:
     """Return why ``user`` may not send mail to clients yet, or "" when they may."""
-    if not email_verified(user):
-        return _(
-            "Held until you confirm your e-mail address: open the link we sent to "
-            "%(email)s (Settings → Security can send it again)."
-        ) % {"email": user.email}
-    return ""
+    return "" if email_verified(user) else unconfirmed_reason(user)

@@ -68,3 +68,44 @@ class SendBudget:
         if self.global_sent is not None:
             self.global_sent += 1
         return ""
+
+
+def held_for_verification_release(*, user: Any) -> int:
+    """Send again the messages held because ``user``'s address was unconfirmed; return how many.
+
+    Called when the address is confirmed (allauth's ``email_confirmed``). The hold reason was
+    written in the worker's language, so both languages' wording is matched. Safe to run twice.
+    """
+    from django.utils import timezone, translation
+
+    if account_mail_block_reason(user):
+        return 0
+    # The reason as it reads for an unconfirmed address, in each interface language.
+    unconfirmed = type(user)(pk=user.pk, email=user.email)
+    reasons = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            reasons.add(_unconfirmed_reason(unconfirmed))
+    return Message.objects.filter(
+        owner=user, status=Message.Status.HELD, held_reason__in=reasons
+    ).update_of_owner(
+        user.pk,
+        status=Message.Status.SCHEDULED,
+        held_reason="",
+        send_after=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _unconfirmed_reason(user: Any) -> str:
+    from accounts import verification
+
+    return verification.unconfirmed_reason(user)[:300]
+
+
+def email_confirmed_receiver(
+    sender: Any, request: Any = None, email_address: Any = None, **kwargs: Any
+) -> None:
+    """allauth's ``email_confirmed``: release what waited for the confirmation."""
+    if email_address is not None:
+        held_for_verification_release(user=email_address.user)

@@ -170,6 +170,18 @@ def test_it_holds_client_mail_until_the_account_address_is_confirmed(alice: Any)
     message.refresh_from_db()
     assert message.status == Message.Status.HELD
     assert "confirm your e-mail address" in message.held_reason
+    # Confirming the address releases it: it waits no longer.
+    from allauth.account.signals import email_confirmed
+
+    address = EmailAddress.objects.get(user=alice)
+    address.verified = True
+    address.save()
+    email_confirmed.send(sender=EmailAddress, request=None, email_address=address)
+    message.refresh_from_db()
+    assert (message.status, message.held_reason) == (Message.Status.SCHEDULED, "")
+    messages_dispatch()
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
 
 
 def test_it_holds_client_mail_past_the_new_account_quota(
