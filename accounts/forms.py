@@ -9,6 +9,7 @@ from allauth.core import context
 from allauth.mfa.base import forms as mfa_forms
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,8 +36,10 @@ class SignupForm(account_forms.SignupForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # 150, not 254: the address is also the username, which holds at most 150 characters.
-        self.fields["email"].max_length = 150
-        self.fields["email"].widget.attrs["maxlength"] = 150
+        email = self.fields["email"]
+        email.max_length = 150
+        email.validators.append(MaxLengthValidator(150))
+        email.widget.attrs["maxlength"] = 150
 
     def clean_display_name(self) -> str:
         return self.cleaned_data["display_name"].strip()

@@ -630,3 +630,20 @@ def test_it_asks_for_the_password_before_an_e_mail_address_changes(alice: Any) -
     )
     assert reverse("account_reauthenticate") in response["Location"]
     assert not EmailAddress.objects.filter(email="neu@example.com").exists()
+
+
+def test_it_refuses_an_email_longer_than_a_username_can_be(
+    eager_celery: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    email = "a" * 140 + "@example.com"  # 152 characters: the username holds 150
+    response = signup(Client(), django_capture_on_commit_callbacks, email)
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(email=email).exists()
+
+
+def test_it_logs_out_by_post_only(alice: Any) -> None:
+    browser = logged_in()
+    assert browser.get(reverse("logout")).status_code == 200  # a confirmation page
+    assert browser.get(reverse("dashboard:index")).status_code == 200
+    assert browser.post(reverse("logout")).status_code == 302
+    assert browser.get(reverse("dashboard:index")).status_code == 302
