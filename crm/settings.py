@@ -24,6 +24,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
 )
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
+# Old keys still accepted while a new SECRET_KEY takes over (sessions, reset links, the
+# encrypted second-factor secrets of accounts/adapter.py).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -647,3 +647,21 @@ def test_it_logs_out_by_post_only(alice: Any) -> None:
     assert browser.get(reverse("dashboard:index")).status_code == 200
     assert browser.post(reverse("logout")).status_code == 302
     assert browser.get(reverse("dashboard:index")).status_code == 302
+
+
+def test_it_reads_second_factor_secrets_through_the_old_key_after_a_rotation(
+    alice: Any, settings: Any
+) -> None:
+    from accounts.adapter import MFAAdapter
+
+    with_totp(alice)
+    stored = Authenticator.objects.get(user=alice, type="totp").data["secret"]
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-for-the-rotation-test-0123456789abcdef"
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert MFAAdapter().decrypt(stored) == SECRET
+    settings.SECRET_KEY_FALLBACKS = []
+    from cryptography.fernet import InvalidToken
+
+    with pytest.raises(InvalidToken):
+        MFAAdapter().decrypt(stored)
