@@ -126,14 +126,24 @@ def _plain_settings(settings: Any, tmp_path: Any) -> None:
     settings.LANGUAGE_CODE = "en"
     # A fast hasher: the suite creates and logs in many users; production keeps PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate limits count in the shared cache across tests; tests/security/test_rate_limits.py
+    # turns them on where they are the subject.
+    settings.ACCOUNT_RATE_LIMITS = False
+    settings.PORTAL_RATE_LIMIT_POST = settings.PORTAL_RATE_LIMIT_PDF = None
+    # The personas are new accounts: the sending quotas are off unless a test is about them.
+    settings.ACCOUNTS_NEW_ACCOUNT_DAILY_MAILS = settings.ACCOUNTS_GLOBAL_DAILY_MAILS = 0
 
 
 def make_user(username: str, **extra: Any) -> Any:
+    from allauth.account.models import EmailAddress
+
     from crm.models import Profile, User
 
     user = User.objects.create_user(
         username=username, email=f"{username}@example.com", password="correct horse 42", **extra
     )
+    # A confirmed address, as every real account has before it may mail clients.
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     Profile.objects.create(
         user=user,
         display_name=username.capitalize(),

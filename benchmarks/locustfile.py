@@ -96,7 +96,7 @@ class Freelancer(FastHttpUser):
         response = self.client.post(
             "/accounts/login/",
             data={
-                "username": self.username,
+                "login": self.username,
                 "password": f"{self.username}-pass-2026",
                 "csrfmiddlewaretoken": self.csrf,
             },

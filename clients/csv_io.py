@@ -35,7 +35,7 @@ def csv_export(*, clients: Iterable[Client], delimiter: str = ";") -> str:
         writer.writerow(
             [
                 *(_cell(getattr(client, name)) for name in CLIENT_COLUMNS),
-                ", ".join(tag.name for tag in client.tags.all()),
+                _cell(", ".join(tag.name for tag in client.tags.all())),
                 _cell(contact.name if contact else ""),
                 _cell(contact.role if contact else ""),
                 _cell(contact.email if contact else ""),

@@ -7,6 +7,9 @@ class CommunicationsConfig(AppConfig):
     verbose_name = _("Communications")
 
     def ready(self) -> None:
-        from . import receivers
+        from allauth.account.signals import email_confirmed
+
+        from . import limits, receivers
 
         receivers.connect()
+        email_confirmed.connect(limits.email_confirmed_receiver, dispatch_uid="comms.confirmed")

@@ -34,6 +34,7 @@ from crm.senders import sender_for
 
 from . import replies
 from .attachments import attachments_for
+from .limits import SendBudget
 from .models import Message
 from .outbox import held_reason_for
 
@@ -277,8 +278,11 @@ def _build_all(
 ) -> list[Built]:
     """Build the e-mail of each claimed row; hold or retry (and count) those that cannot be."""
     built: list[Built] = []
+    budget = SendBudget(now=now)
     for message in messages:
-        held_reason = held_reason_for(
+        # An unconfirmed account address or a sending quota reached holds the message, as does
+        # a client without an address.
+        held_reason = budget.block_reason(message.owner) or held_reason_for(
             message.to, language=message.owner.profile_or_default.language
         )
         if held_reason:

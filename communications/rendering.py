@@ -8,6 +8,7 @@ the sandbox engine with the plain context from ``communications.context``.
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from .models import MessageTemplate
-from .sandbox import template_render
+from .sandbox import TemplateLimitExceeded, template_render
+
+logger = logging.getLogger(__name__)
 
 EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "emails"
 
@@ -90,7 +93,15 @@ def message_render(
         subject_source, body_source = template_source(
             owner_id=owner_id, kind=kind, language=language, form=form
         )
-    return render_sources(subject_source, body_source, context)
+    try:
+        return render_sources(subject_source, body_source, context)
+    except TemplateLimitExceeded as exc:
+        # A saved override that outgrows its limits with this client's data must not stall
+        # the planner's batch: the shipped wording goes out instead (the preview shows why).
+        if (subject_source, body_source) == default_source(kind, language, form):
+            raise
+        logger.warning("Template %s of owner %s refused (%s): default used", key, owner_id, exc)
+        return render_sources(*default_source(kind, language, form), context)
 
 
 def overrides_for(owner_ids: set[int]) -> dict[int, dict[tuple[str, str, str], tuple[str, str]]]:

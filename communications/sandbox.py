@@ -10,14 +10,18 @@ variable against ``SCHEMA``; a syntax error or an unknown variable is refused wi
 
 from __future__ import annotations
 
+import contextvars
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.template import Context, Engine, Library, Node, NodeList, TemplateSyntaxError
 from django.template import defaultfilters as df
 from django.template import defaulttags as dt
-from django.template.base import FilterExpression, Variable, VariableNode
+from django.template.base import FilterExpression, TextNode, Variable, VariableNode
 from django.template.defaulttags import ForNode, IfNode, TemplateLiteral, WithNode
+from django.utils.translation import gettext as _
 
 register = Library()
 for _tag in ("if", "for", "with", "firstof", "comment", "spaceless", "cycle"):
@@ -193,44 +197,70 @@ def _check_expression(expr: Any, scope: dict[str, Any], line: int | None) -> Any
     return None
 
 
-def _expressions_in(value: Any, depth: int = 0) -> list[Any]:
-    """Return the FilterExpressions inside a node attribute (if-conditions nest operators)."""
-    if depth > 8:
-        return []
-    if isinstance(value, FilterExpression):
-        return [value]
-    if isinstance(value, TemplateLiteral):
-        return [value.value]
+def _expressions_in(value: Any) -> list[Any]:
+    """Return every FilterExpression inside a node attribute, at any depth.
+
+    If-conditions nest operators (``a and not (b or c) ...``) as deep as the author likes; the
+    walk uses an explicit stack, so no depth goes unchecked and no nesting exhausts the
+    recursion limit.
+    """
     found: list[Any] = []
-    if isinstance(value, list | tuple):
-        for item in value:
-            if not isinstance(item, Node | NodeList):
-                found += _expressions_in(item, depth + 1)
-    elif hasattr(value, "first") and hasattr(value, "id"):  # smartif operator
-        found += _expressions_in(getattr(value, "first", None), depth + 1)
-        found += _expressions_in(getattr(value, "second", None), depth + 1)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, FilterExpression):
+            found.append(item)
+        elif isinstance(item, TemplateLiteral):
+            found.append(item.value)
+        elif isinstance(item, list | tuple):
+            stack.extend(part for part in item if not isinstance(part, Node | NodeList))
+        elif hasattr(item, "first") and hasattr(item, "id"):  # smartif operator
+            stack.append(getattr(item, "first", None))
+            stack.append(getattr(item, "second", None))
     return found
 
 
-def _check_nodelist(nodelist: NodeList, scope: dict[str, Any]) -> None:
+def _loop_sequence(node: ForNode, scope: dict[str, Any], line: int | None) -> Any:
+    """Return the schema list a loop walks; refuse a loop over anything else.
+
+    A string is a sequence too: ``{% for c in client.name %}`` nested a few times multiplies a
+    200-character name into billions of iterations. Filters are refused on the sequence
+    because they can turn a list into a string (``milestones|join:","``).
+    """
+    sequence = node.sequence
+    item = _check_expression(sequence, scope, line)
+    if not isinstance(item, list) or (isinstance(sequence, FilterExpression) and sequence.filters):
+        raise TemplateProblem(
+            _("{%% for %%} may only walk a list such as milestones or invoices, not “%(what)s”.")
+            % {"what": sequence.token if isinstance(sequence, FilterExpression) else sequence},
+            line,
+        )
+    return item
+
+
+def _check_nodelist(nodelist: NodeList, scope: dict[str, Any], loops: int = 0) -> None:
     for node in nodelist:
         line = node.token.lineno if getattr(node, "token", None) else None
         if isinstance(node, ForNode):
-            item = _check_expression(node.sequence, scope, line)
-            element = item[0] if isinstance(item, list) else None
+            limit = settings.COMMS_TEMPLATE_MAX_LOOP_NESTING
+            if loops + 1 > limit:
+                raise TemplateProblem(
+                    _("Loops may be nested at most %(limit)d deep.") % {"limit": limit}, line
+                )
+            item = _loop_sequence(node, scope, line)
             inner = {**scope, "forloop": _FORLOOP}
             if len(node.loopvars) == 1:
-                inner[node.loopvars[0]] = element
+                inner[node.loopvars[0]] = item[0]
             else:
                 inner.update(dict.fromkeys(node.loopvars))
-            _check_nodelist(node.nodelist_loop, inner)
-            _check_nodelist(node.nodelist_empty, scope)
+            _check_nodelist(node.nodelist_loop, inner, loops + 1)
+            _check_nodelist(node.nodelist_empty, scope, loops)
             continue
         if isinstance(node, WithNode):
             inner = dict(scope)
             for name, expr in node.extra_context.items():
                 inner[name] = _check_expression(expr, scope, line)
-            _check_nodelist(node.nodelist, inner)
+            _check_nodelist(node.nodelist, inner, loops)
             continue
         if isinstance(node, VariableNode):
             _check_expression(node.filter_expression, scope, line)
@@ -239,7 +269,7 @@ def _check_nodelist(nodelist: NodeList, scope: dict[str, Any]) -> None:
             for condition, branch in node.conditions_nodelists:
                 for expr in _expressions_in(condition):
                     _check_expression(expr, scope, line)
-                _check_nodelist(branch, scope)
+                _check_nodelist(branch, scope, loops)
             continue
         for attr, value in vars(node).items():
             if attr in node.child_nodelists or attr in {"token", "origin"}:
@@ -249,7 +279,7 @@ def _check_nodelist(nodelist: NodeList, scope: dict[str, Any]) -> None:
         for attr in node.child_nodelists:
             child = getattr(node, attr, None)
             if child:
-                _check_nodelist(child, scope)
+                _check_nodelist(child, scope, loops)
 
 
 def template_compile(source: str) -> Any:
@@ -259,14 +289,109 @@ def template_compile(source: str) -> Any:
     except TemplateSyntaxError as exc:
         debug = getattr(exc, "template_debug", None) or {}
         raise TemplateProblem(str(exc.args[0] if exc.args else exc), debug.get("line")) from exc
+    except RecursionError as exc:  # Django's if-parser recurses once per operator
+        raise TemplateProblem(_("The template nests too deeply to be read.")) from exc
 
 
 def template_check(source: str) -> None:
-    """Raise TemplateProblem if ``source`` does not compile or uses an unknown variable."""
+    """Raise TemplateProblem if ``source`` does not compile or uses an unknown variable.
+
+    Also refused: a loop over anything but a list of the schema, and loops nested deeper than
+    ``COMMS_TEMPLATE_MAX_LOOP_NESTING``.
+    """
     compiled = template_compile(source)
     _check_nodelist(compiled.nodelist, SCHEMA)
 
 
+class TemplateLimitExceeded(TemplateProblem):
+    """Rendering a template ran past its time budget or its output size cap."""
+
+
+@dataclass
+class _Budget:
+    deadline: float
+    seconds: float
+    max_chars: int
+    chars: int = 0
+
+    def spend(self, chars: int) -> None:
+        self.chars += chars
+        if self.chars > self.max_chars:
+            raise TemplateLimitExceeded(
+                _(
+                    "The rendered text would be longer than the limit of %(limit)s characters "
+                    "(COMMS_TEMPLATE_MAX_OUTPUT); shorten the loops."
+                )
+                % {"limit": f"{self.max_chars:,}"}
+            )
+        if time.monotonic() > self.deadline:
+            raise TemplateLimitExceeded(
+                _(
+                    "Rendering took longer than the limit of %(seconds)s seconds "
+                    "(COMMS_TEMPLATE_RENDER_SECONDS); shorten the loops."
+                )
+                % {"seconds": f"{self.seconds:g}"}
+            )
+
+
+_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
+    "sandbox_budget", default=None
+)
+
+
+class _MeteredNode(Node):
+    """A leaf node (text, variable, cycle ...) that charges its output and time to the budget.
+
+    All output of a sandbox template comes from leaf nodes (the other tags only choose, repeat
+    or trim it), so metering them bounds the whole render, however loops and conditions nest.
+    """
+
+    child_nodelists = ()
+
+    def __init__(self, inner: Node) -> None:
+        self.inner = inner
+        self.token = getattr(inner, "token", None)
+        self.origin = getattr(inner, "origin", None)
+
+    def render(self, context: Context) -> str:
+        output = self.inner.render_annotated(context)
+        budget = _budget.get()
+        if budget is not None:
+            budget.spend(len(output))
+        return output
+
+
+def _meter(nodelist: NodeList) -> None:
+    for index, node in enumerate(nodelist):
+        if isinstance(node, IfNode):
+            for _condition, branch in node.conditions_nodelists:
+                _meter(branch)
+            continue
+        children = [getattr(node, attr, None) for attr in node.child_nodelists]
+        if isinstance(node, TextNode | VariableNode) or not any(children):
+            nodelist[index] = _MeteredNode(node)  # text, variables, cycle, firstof ...
+            continue
+        for child in children:
+            if child:
+                _meter(child)
+
+
 def template_render(source: str, context: dict[str, Any]) -> str:
-    """Render ``source`` in the sandbox with a plain-values ``context``."""
-    return template_compile(source).render(Context(context, autoescape=False))
+    """Render ``source`` in the sandbox with a plain-values ``context``.
+
+    Raise TemplateLimitExceeded when the render runs past ``COMMS_TEMPLATE_RENDER_SECONDS`` or
+    its output past ``COMMS_TEMPLATE_MAX_OUTPUT`` characters; the message names the limit.
+    """
+    compiled = template_compile(source)
+    _meter(compiled.nodelist)
+    seconds = float(settings.COMMS_TEMPLATE_RENDER_SECONDS)
+    budget = _Budget(
+        deadline=time.monotonic() + seconds,
+        seconds=seconds,
+        max_chars=int(settings.COMMS_TEMPLATE_MAX_OUTPUT),
+    )
+    token = _budget.set(budget)
+    try:
+        return compiled.render(Context(context, autoescape=False))
+    finally:
+        _budget.reset(token)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from clients.access import access_client
 from clients.services import notes_prominent_for
+from crm.ids import id_or_404
 from projects.access import access_invoice
 from timeline import services as timeline_services
 
@@ -263,7 +264,7 @@ def pause_create(request: HttpRequest, client_id: int) -> HttpResponse:
     form = ReminderPauseForm(request.POST)
     invoice = None
     if request.POST.get("invoice"):
-        invoice = access_invoice(request.user, int(request.POST["invoice"]))
+        invoice = access_invoice(request.user, id_or_404(request.POST["invoice"]))
         if invoice.client_id != client.pk:
             invoice = None
     if form.is_valid():

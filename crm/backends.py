@@ -41,7 +41,8 @@ class EmailOrUsernameBackend(ModelBackend):
         **kwargs: Any,
     ) -> Any:
         if username is None:
-            username = kwargs.get(get_user_model().USERNAME_FIELD)
+            # django-allauth passes an address as ``email=``; both spellings are looked up.
+            username = kwargs.get(get_user_model().USERNAME_FIELD) or kwargs.get("email")
         if username is None or password is None:
             return None
         user = find_user(username)
@@ -62,7 +63,10 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
     identifier is counted as typed, lower-cased.
     """
     field = settings.AXES_USERNAME_FORM_FIELD
-    raw = (credentials or {}).get(field)
+    credentials = credentials or {}
+    raw = next(
+        (credentials[key] for key in (field, "username", "email") if credentials.get(key)), None
+    )
     if raw is None and request is not None:
         raw = getattr(request, "data", request.POST).get(field)
     identifier = str(raw or "").strip()

@@ -1,4 +1,4 @@
-"""Forms for accounts and the freelancer profile."""
+"""Forms of the freelancer profile (account forms: accounts/forms.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
-from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,69 +20,6 @@ LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG"}
 # EU VAT IDs: a country prefix and 2 to 12 characters (DE: 9 digits); checked in full by VIES.
 VAT_ID_RE = re.compile(r"[A-Z]{2}[0-9A-Z+*]{2,12}")
-EMAIL_TAKEN = _("An account with this e-mail address exists already. Log in or reset the password.")
-
-
-class SignupForm(auth_forms.BaseUserCreationForm):
-    """Sign up with name, e-mail and password; the e-mail doubles as the username."""
-
-    display_name = forms.CharField(
-        label=_("Your name"),
-        max_length=120,
-        help_text=_("As it should appear in e-mails to your clients."),
-        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
-    )
-    # 150, not 254: the address is also the username, which holds at most 150 characters.
-    email = forms.EmailField(
-        label=_("E-mail"),
-        max_length=150,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-    class Meta:
-        model = User
-        fields = ("display_name", "email")
-
-    def clean_display_name(self) -> str:
-        return self.cleaned_data["display_name"].strip()
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if (
-            User.objects.filter(email__iexact=email).exists()
-            or User.objects.filter(username__iexact=email).exists()
-        ):
-            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
-        return email
-
-
-class LoginForm(auth_forms.AuthenticationForm):
-    """Log in with e-mail address or username."""
-
-    username = forms.CharField(
-        label=_("E-mail or username"),
-        max_length=254,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
-    error_messages = {  # noqa: RUF012 (Django's own pattern)
-        **auth_forms.AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "This e-mail address or username and password do not match. "
-            "Both are case-sensitive except the e-mail address."
-        ),
-    }
-
-
-class PasswordChangeForm(auth_forms.PasswordChangeForm):
-    """Change the password, asking for the old one first."""
-
-
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Ask for a reset link by e-mail (silent about unknown addresses)."""
-
-
-class SetPasswordForm(auth_forms.SetPasswordForm):
-    """Choose a new password from a reset link."""
 
 
 def _profile_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:

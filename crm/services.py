@@ -4,28 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .forms import ProfileForm
-from .models import Profile, User, new_token
-
-
-def user_sign_up(*, email: str, password: str, display_name: str, language: str) -> User:
-    """Create a freelancer (e-mail as username) and their profile in one transaction.
-
-    Not safe to run twice: a second call with the same e-mail raises IntegrityError.
-    """
-    with transaction.atomic():
-        user = get_user_model().objects.create_user(
-            username=email, email=email, password=password, first_name=display_name[:150]
-        )
-        Profile.objects.create(
-            user=user,
-            display_name=display_name,
-            language=language if language in {"de", "en"} else "de",
-        )
-    return user
+from .models import Profile, new_token
 
 
 def profile_update(*, form: ProfileForm) -> Profile:

@@ -24,6 +24,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
 )
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
+# Old keys still accepted while a new SECRET_KEY takes over (sessions, reset links, the
+# encrypted second-factor secrets of accounts/adapter.py).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -40,11 +43,17 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "axes",
     "csp",
     "django_htmx",
+    "django_ratelimit",
     "template_partials",
     "crm",
+    "accounts",
     "timeline",
     "clients",
     "projects",
@@ -65,8 +74,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "crm.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.MandatoryTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,12 +122,90 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.ContextWordsValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
 # A new account starts with the first-run setup (dashboard/setup.py).
 SIGNUP_REDIRECT_URL = "dashboard:setup"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (django-allauth, see docs/security.md): log in with e-mail or username, sign-up and
+# password reset that answer the same whether an address is known (the e-mail tells the owner
+# instead), e-mail verification, re-authentication before security changes, rate limits.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# The owner hears of every change to password, e-mail address and second factors.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; every other one ends
+ACCOUNT_SESSION_REMEMBER = True  # the lifetime rules below decide
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Changing e-mail addresses (and the sessions list, see crm/urls.py) asks for the password again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+}
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "",  # django-axes locks wrong passwords (AXES_FAILURE_LIMIT)
+    "signup": "5/h/ip",
+    "reset_password": "5/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/h/user",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+}
+# Sign-up: closed means only operator invitations (manage.py invite, or the admin) open it.
+ACCOUNTS_SIGNUP_OPEN = env.bool("ACCOUNTS_SIGNUP_OPEN", default=True)
+ACCOUNTS_INVITATION_DAYS = env.int("ACCOUNTS_INVITATION_DAYS", default=14)
+# Two-factor log-in (django-allauth's MFA): TOTP, passkeys / security keys, recovery codes,
+# "trust this browser" for 30 days; ACCOUNTS_2FA_REQUIRED sends everyone to set it up first.
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Kundenpflege CRM")
+MFA_TRUST_ENABLED = True
+MFA_TRUST_COOKIE_AGE = datetime.timedelta(days=30)
+MFA_TRUST_COOKIE_SECURE = not DEBUG
+MFA_TRUST_COOKIE_SAMESITE = "Lax"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_FORMS = {
+    "authenticate": "accounts.forms.AuthenticateForm",
+    "reauthenticate": "accounts.forms.ReauthenticateForm",
+}
+ACCOUNTS_2FA_REQUIRED = env.bool("ACCOUNTS_2FA_REQUIRED", default=False)
+# Sessions: a session ends after this much inactivity, and in any case this long after log-in.
+ACCOUNTS_SESSION_IDLE_HOURS = env.float("ACCOUNTS_SESSION_IDLE_HOURS", default=8)
+# NIST SP 800-63B AAL2: re-authenticate at least every 12 hours (docs/security.md, V7.1.1).
+ACCOUNTS_SESSION_MAX_HOURS = env.float("ACCOUNTS_SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = int(ACCOUNTS_SESSION_MAX_HOURS * 3600)
+# Last use is tracked by accounts.middleware (once a minute), not allauth's per-request write.
+USERSESSIONS_TRACK_ACTIVITY = False
+# New accounts may send at most this many client messages a day during their first days, and
+# all accounts together at most ACCOUNTS_GLOBAL_DAILY_MAILS (0: no global limit).
+ACCOUNTS_NEW_ACCOUNT_DAYS = env.int("ACCOUNTS_NEW_ACCOUNT_DAYS", default=7)
+ACCOUNTS_NEW_ACCOUNT_DAILY_MAILS = env.int("ACCOUNTS_NEW_ACCOUNT_DAILY_MAILS", default=20)
+ACCOUNTS_GLOBAL_DAILY_MAILS = env.int("ACCOUNTS_GLOBAL_DAILY_MAILS", default=5000)
+# The portal's public endpoints: requests per address and link, and how long links live.
+PORTAL_LINK_DAYS_AFTER_END = env.int("PORTAL_LINK_DAYS_AFTER_END", default=90)
+PORTAL_RATE_LIMIT_POST = env.str("PORTAL_RATE_LIMIT_POST", default="10/h")
+PORTAL_RATE_LIMIT_PDF = env.str("PORTAL_RATE_LIMIT_PDF", default="60/h")
 
 # Login throttling: 10 failures for one account from one IP lock that pair for 30 minutes.
 # The account is normalised (e-mail or username, any case, count as one), and behind a proxy
@@ -125,7 +215,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", d
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "crm.backends.axes_username"
 AXES_CLIENT_IP_CALLABLE = "crm.backends.client_ip"
 AXES_VERBOSE = False
@@ -193,6 +283,13 @@ CACHES = {
         }
     )
 }
+# django-ratelimit counts in the cache. It knows Django's own RedisCache only by name (W001:
+# "not officially supported", yet its incr is atomic); the file cache of a one-machine set-up
+# is not atomic (a burst may pass a few requests more: E003).
+SILENCED_SYSTEM_CHECKS = [
+    "django_ratelimit.W001",
+    *([] if REDIS_URL else ["django_ratelimit.E003"]),
+]
 CELERY_DATA_DIR = BASE_DIR / ".celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -268,6 +365,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 # A row left in "sending" this long (seconds) after its claim is marked uncertain.
 COMMS_SENDING_TIMEOUT = env.int("COMMS_SENDING_TIMEOUT", default=15 * 60)
+# Freelancer-edited message templates (communications/sandbox.py): every render (preview,
+# compose, planners) stops past this time or output size, and loops nest at most this deep.
+COMMS_TEMPLATE_RENDER_SECONDS = env.float("COMMS_TEMPLATE_RENDER_SECONDS", default=1.0)
+COMMS_TEMPLATE_MAX_OUTPUT = env.int("COMMS_TEMPLATE_MAX_OUTPUT", default=100_000)
+COMMS_TEMPLATE_MAX_LOOP_NESTING = env.int("COMMS_TEMPLATE_MAX_LOOP_NESTING", default=2)
+# No task may hold a worker: the soft limit raises SoftTimeLimitExceeded inside the task (the
+# outbox then marks a claimed row uncertain, as after a crash), the hard limit kills the child.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 
 # The inbox (docs/inbox.md): IMAP timeouts, size limits, how far back the first fetch reads.
 INBOX_TIMEOUT = env.int("INBOX_TIMEOUT", default=30)
@@ -296,10 +402,11 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 if not DEBUG:
-    SILENCED_SYSTEM_CHECKS = (
+    SILENCED_SYSTEM_CHECKS = [
+        *globals().get("SILENCED_SYSTEM_CHECKS", []),
         # HSTS preload is a one-way decision for the domain owner, not a default.
-        ["security.W021"] if not SECURE_HSTS_PRELOAD else []
-    )
+        *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+    ]
 
 # Content Security Policy: our own files only, no inline script or style attributes.
 CONTENT_SECURITY_POLICY = {

@@ -103,7 +103,7 @@ def browser_log_in(page: Any, username: str = "alice", next_url: str = "/") -> N
     from playwright.sync_api import expect
 
     page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("#id_username").fill(username)
+    page.locator("#id_login").fill(username)
     page.locator("#id_password").fill("correct horse 42")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("navigation", name="Main navigation")).to_be_visible()

@@ -1,39 +1,29 @@
 """Root URL configuration: accounts, the apps (each in its own namespace), admin."""
 
+from allauth.account import views as account_views
+from allauth.account.decorators import reauthentication_required
+from allauth.usersessions import views as usersessions_views
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-
-from . import forms, views
 
 urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("crm.app_urls")),
-    path("accounts/signup/", views.signup, name="signup"),
+    # Accounts are django-allauth's (accounts/ app): the short names stay for templates.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/password/change/", account_views.password_change, name="password_change"),
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
+    # Ending other sessions asks for the password again first (ASVS 5.0 V7.5.2).
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=forms.LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
+        "accounts/sessions/",
+        reauthentication_required(allow_get=True)(usersessions_views.list_usersessions),
+        name="usersessions_list",
     ),
-    path(
-        "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(form_class=forms.PasswordChangeForm),
-        name="password_change",
-    ),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=forms.PasswordResetForm),
-        name="password_reset",
-    ),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=forms.SetPasswordForm),
-        name="password_reset_confirm",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("clients/", include("clients.urls")),
     path("projects/", include("projects.urls")),
     path("time/", include("timetracking.urls")),

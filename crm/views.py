@@ -1,4 +1,4 @@
-"""Views of the crm app: sign-up, the freelancer's settings, language switch, health check."""
+"""Views of the crm app: the freelancer's settings, language switch, health check."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import sys
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.defaults import server_error as default_server_error
 
 from . import services
-from .forms import EMAIL_TAKEN, ProfileForm, SignupForm
+from .forms import ProfileForm
 from .models import Profile
 from .senders import sender_context
 
@@ -39,30 +38,6 @@ def _remember_language(response: HttpResponse, language: str) -> None:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    """Create a freelancer account and log it in."""
-    if request.user.is_authenticated:
-        return redirect(settings.LOGIN_REDIRECT_URL)
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_sign_up(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                display_name=form.cleaned_data["display_name"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-            )
-        except IntegrityError:
-            # Two sign-ups with one address at the same moment: the unique index decides.
-            form.add_error("email", EMAIL_TAKEN)
-        else:
-            login(request, user, backend="crm.backends.EmailOrUsernameBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
-            return redirect(settings.SIGNUP_REDIRECT_URL)  # the first-run setup
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @login_required

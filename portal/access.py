@@ -6,6 +6,7 @@ import datetime
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -29,7 +30,24 @@ def portal_link_for_token(token: str, *, today: datetime.date) -> PortalLink:
     )
     if link is None:
         raise Http404
+    portal_link_check_expiry(link, today=today)
     return link
+
+
+class PortalLinkEnded(Http404):
+    """A real link whose project was cancelled, or ended longer ago than the setting allows."""
+
+
+def portal_link_check_expiry(link: PortalLink, *, today: datetime.date) -> None:
+    """Raise PortalLinkEnded when the project is cancelled, or finished more than
+    PORTAL_LINK_DAYS_AFTER_END days ago (links expire by default, not only when revoked)."""
+    project = link.project
+    if project.status == project.Status.CANCELLED:
+        raise PortalLinkEnded
+    ended = project.ended_on
+    days = datetime.timedelta(days=settings.PORTAL_LINK_DAYS_AFTER_END)
+    if ended and project.status == project.Status.CLOSED and today > ended + days:
+        raise PortalLinkEnded
 
 
 def access_portal_link(user: Any, link_id: int) -> PortalLink:

@@ -30,10 +30,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.backends import client_ip
+from crm.ratelimits import rate_limit
 from projects import documents
 from projects.access import access_project
 
-from .access import access_portal_link, portal_link_for_token
+from .access import PortalLinkEnded, access_portal_link, portal_link_for_token
 from .forms import AcceptForm, ChangeForm, PortalLinkForm
 from .models import PortalLink
 from .selectors import current_offer, issued_invoices, portal_links, portal_page_data
@@ -53,6 +54,8 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             response = view(request, *args, **kwargs)
+        except PortalLinkEnded:
+            response = render(request, "portal/ended.html", status=410)
         except Http404:
             response = render(request, "portal/not_found.html", status=404)
         response["Referrer-Policy"] = "no-referrer"
@@ -122,6 +125,7 @@ def portal_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_accept", rate_setting="PORTAL_RATE_LIMIT_POST", per="token")
 @portal_csrf_protect
 @require_POST
 def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -145,6 +149,7 @@ def portal_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_change", rate_setting="PORTAL_RATE_LIMIT_POST", per="token")
 @portal_csrf_protect
 @require_POST
 def portal_change(request: HttpRequest, token: str) -> HttpResponse:
@@ -170,6 +175,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",))
 @require_GET
 def portal_offer_pdf(request: HttpRequest, token: str) -> HttpResponse:
     """Send the current offer's PDF (only that one offer, only through the token)."""
@@ -181,6 +187,7 @@ def portal_offer_pdf(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
+@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",))
 @require_GET
 def portal_invoice_pdf(request: HttpRequest, token: str, invoice_id: int) -> HttpResponse:
     """Send the PDF of an issued invoice of this project and client."""

@@ -23,7 +23,7 @@ def main() -> None:
         )
         page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-US")
         page.goto(f"{base_url}/accounts/login/?next={path}")
-        page.locator("#id_username").fill(user)
+        page.locator("#id_login").fill(user)
         page.locator("#id_password").fill(password)
         page.locator("form button[type=submit]").last.click()
         page.wait_for_load_state("networkidle")

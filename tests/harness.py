@@ -151,6 +151,9 @@ def celery_env(
         "COMMS_SENDING_TIMEOUT": "4",
         "EMAIL_TIMEOUT": "60",
         "CONN_MAX_AGE": "0",
+        # The personas are new accounts; the sending quotas have their own tests.
+        "ACCOUNTS_NEW_ACCOUNT_DAILY_MAILS": "0",
+        "ACCOUNTS_GLOBAL_DAILY_MAILS": "0",
         "LOG_LEVEL": "INFO",
         **overrides,
     }

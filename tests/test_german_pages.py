@@ -72,6 +72,8 @@ def freelancer_pages(user: User) -> list[str]:
         reverse("privacy:index"),
         reverse("privacy:audit"),
         reverse("password_change"),
+        reverse("accounts:security"),
+        reverse("mfa_index"),
     ]
     if client:
         pages += [

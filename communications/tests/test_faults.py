@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends import locmem  # noqa: F401 (mail.backends.locmem below)
 from django.db import connection
 from django.urls import reverse
 

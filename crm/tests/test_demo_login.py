@@ -13,7 +13,7 @@ def test_it_creates_a_demo_user_who_can_log_in(client):
     for _ in range(2):  # `make run` runs it on every start
         call_command("demo_data", user="demo", password="demo-pass-2026", clients=3)
 
-    response = client.post(reverse("login"), {"username": "demo", "password": "demo-pass-2026"})
+    response = client.post(reverse("login"), {"login": "demo", "password": "demo-pass-2026"})
 
     assert response.status_code == 302
     user = User.objects.get(username="demo")

@@ -15,7 +15,8 @@ from communications.models import Message
 from crm.models import AuditEntry
 from crm.testing import assert_login_required, assert_owner_only
 from portal.models import PortalLink
-from privacy.views import ClientErasedError, client_erase, client_export_zip
+from privacy.erasure import ClientErasedError, client_erase
+from privacy.exports import client_export_zip
 from projects.models import Invoice, Offer
 from tests.factories import make_everything, make_invoice, make_offer
 from timeline.models import Activity

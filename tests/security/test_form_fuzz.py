@@ -127,6 +127,12 @@ CASES: dict[str, Case] = {
         page=url("signup"), anonymous=True, fixed={"password1": PASSWORD, "password2": PASSWORD}
     ),
     "login": Case(page=url("login"), anonymous=True),
+    "password_reset": Case(page=url("password_reset"), anonymous=True),
+    "password_change": Case(
+        page=url("password_change"),
+        fixed={"oldpassword": "correct horse 42", "password1": PASSWORD, "password2": PASSWORD},
+    ),
+    "reauthenticate": Case(page=url("account_reauthenticate")),
     "profile": Case(page=url("crm:profile")),  # the page itself shows the stored values
     "client_create": Case(page=url("clients:create"), shows=[url("clients:list")]),
     "client_edit_contacts": Case(

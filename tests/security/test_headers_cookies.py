@@ -157,7 +157,7 @@ def test_it_sets_secure_httponly_cookies_on_login_in_production(
     csrf = form.cookies["csrftoken"]
     response = http.post(
         reverse("login"),
-        {"username": "alice", "password": "correct horse 42", "csrfmiddlewaretoken": csrf.value},
+        {"login": "alice", "password": "correct horse 42", "csrfmiddlewaretoken": csrf.value},
         secure=True,
         HTTP_REFERER="https://example.com/accounts/login/",
     )

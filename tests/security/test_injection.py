@@ -26,7 +26,7 @@ EVIL = ["https://evil.example/", "//evil.example/x", "/\\evil.example", "https:e
 def test_it_never_redirects_off_site_after_login(client: Client, alice: Any, target: str) -> None:
     response = client.post(
         f"{reverse('login')}?next={target}",
-        {"username": "alice", "password": "correct horse 42", "next": target},
+        {"login": "alice", "password": "correct horse 42", "next": target},
     )
 
     assert response.status_code == 302
