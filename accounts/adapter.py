@@ -38,9 +38,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return settings.SITE_URL.rstrip("/") + path.replace("UID-KEY", quote(key))
 
     def login(self, request: HttpRequest, user: Any) -> None:
-        # The first log-in of a new freelancer (confirmed address, never logged in) opens the
-        # first-run setup; every later one the dashboard.
-        first = user.last_login is None
+        # The first log-in of a freelancer who signed up (never logged in, no business address
+        # yet) opens the first-run setup; every later one the dashboard.
+        profile = getattr(user, "profile", None)
+        first = user.last_login is None and not (profile and profile.street)
         super().login(request, user)
         if first:
             request.session[FIRST_LOGIN_KEY] = True

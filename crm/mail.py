@@ -94,3 +94,12 @@ def connection_open(**kwargs: Any) -> Any:
     connection = get_connection(**kwargs)
     connection.open()
     return connection
+
+
+def mail_send(mail: OutgoingMail) -> int:
+    """Build and send one e-mail over its own connection; return how many went out (0 or 1).
+
+    For single mails outside the outbox (account and portal notices, sent from Celery tasks).
+    Raises the backend's error (OSError, SMTPException) so the task can retry.
+    """
+    return mail_build(mail).send()

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.mail import OutgoingMail, mail_build
+from crm.mail import OutgoingMail, mail_send
 from projects.models import ChangeRequest, Offer
 
 
@@ -22,7 +22,7 @@ def _send(owner: Any, subject: str, text: str) -> bool:
     address = owner.email or owner.profile_or_default.reply_address
     if not address:
         return False
-    mail_build(OutgoingMail(subject=subject, text=text, to=[address])).send()
+    mail_send(OutgoingMail(subject=subject, text=text, to=[address]))
     return True
 
 

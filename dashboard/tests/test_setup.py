@@ -15,28 +15,38 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "quiet-harbour-lantern-71"
 
 
-def test_sign_up_leads_into_the_setup(client: Any) -> None:
-    response = client.post(
-        reverse("signup"),
-        {
-            "display_name": "Carla Krüger",
-            "email": "carla@example.com",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-        follow=True,
+def new_freelancer() -> Any:
+    """A freelancer who just signed up, confirmed their address and never logged in."""
+    from allauth.account.models import EmailAddress
+
+    from crm.models import Profile, User
+
+    user = User.objects.create_user(
+        username="carla@example.com", email="carla@example.com", password=PASSWORD
     )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    Profile.objects.create(user=user, display_name="Carla", language="en")
+    return user
+
+
+def test_the_first_log_in_leads_into_the_setup(client: Any) -> None:
+    new_freelancer()
+    credentials = {"login": "carla@example.com", "password": PASSWORD}
+
+    response = client.post(reverse("login"), credentials, follow=True)
+
     assert response.redirect_chain[-1][0] == reverse("dashboard:setup_step", args=["business"])
     assert "Step 1 of 5" in response.content.decode()
+    client.post(reverse("logout"))
+    # Every later log-in opens the dashboard.
+    response = client.post(reverse("login"), credentials)
+    assert response["Location"] == reverse("dashboard:index")
 
 
 def test_it_walks_the_steps_and_saves_what_invoices_need(client: Any, db: None) -> None:
     from crm.models import User
-    from crm.services import user_sign_up
 
-    user = user_sign_up(
-        email="carla@example.com", password=PASSWORD, display_name="Carla", language="en"
-    )
+    user = new_freelancer()
     browser = client_for(user)
     step = browser.post(
         reverse("dashboard:setup_step", args=["business"]),

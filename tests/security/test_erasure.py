@@ -13,15 +13,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from communications.reminders import reminder_pause
 from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.csv_io import COLUMNS, csv_import_commit, csv_parse
+from clients.csv_io import COLUMNS
+from clients.import_fields import mapping_detect
+from clients.import_files import table_read
+from clients.import_rows import import_commit
 from clients.models import Client
 from communications.models import ReminderPause
+from communications.planners.reminder_upkeep import reminder_pause
 from communications.services import message_compose
 from portal.models import PortalLink
 from portal.views import portal_change_request_create, portal_offer_accept
@@ -70,10 +73,10 @@ def csv_bytes() -> bytes:
 
 def seed(alice: Any, alice_client: Any) -> dict[str, Any]:
     """Create the client and her data through the paths real use takes."""
-    rows = csv_parse(user=alice, raw=csv_bytes())
-    assert [row.errors for row in rows] == [[]]
-    [client] = csv_import_commit(user=alice, rows=[row.as_json() for row in rows])
-    assert client.email == EMAIL
+    table = table_read(raw=csv_bytes(), filename="clients.csv")
+    detection = mapping_detect(user=alice, table=table)
+    assert import_commit(user=alice, table=table, mapping=detection.mapping).created == 1
+    client = Client.objects.owned_by(alice).get(email=EMAIL)
 
     # A note through the client page.
     response = alice_client.post(
