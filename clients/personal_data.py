@@ -15,7 +15,18 @@ PERSONAL_DATA = {
         "country": "erased",
         "salutation": "erased",
         "sign_off": "erased",
+        # The freelancer's own number for the client; the kept invoices refer to it.
+        "customer_number": "not personal",
     },
     "Contact": {"name": "erased", "role": "erased", "email": "erased", "phone": "erased"},
     "Note": {"body": "erased"},
+    # An uploaded client file lives a day at most (its bytes are not a text column); its name
+    # and the column mapping are the freelancer's.
+    "ImportUpload": {
+        "filename": "not personal",
+        "file_kind": "not personal",
+        "detected_format": "not personal",
+        "mapping": "not personal",
+    },
+    "ImportPreset": {"name": "not personal", "headers": "not personal", "mapping": "not personal"},
 }
