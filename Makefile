@@ -53,7 +53,7 @@ test: setup tools
 faults: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdef
 faults: setup
 	eval "$$($(PY) scripts/services.py)"; \
-	$(PY) -m pytest tests/faults -m faults -q $(PYTEST_ARGS)
+	$(PY) -m pytest tests/faults -m faults -q $(FAULT_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
