@@ -94,29 +94,21 @@ def _write_pdf(archive: zipfile.ZipFile, name: str, render: Any, obj: Any) -> No
         archive.writestr(name, bytes(pdf))
 
 
-def client_export_zip(*, client: Client, actor: Any) -> bytes:
-    """Return a ZIP of everything stored about ``client`` and write an audit entry.
-
-    Raises ClientErasedError for an erased client. Not idempotent: each call is audited.
-    """
-    if client_erased_entry(client=client):
-        raise ClientErasedError
-    projects = Project.objects.filter(client=client)
-    offers = Offer.objects.filter(project__client=client)
-    invoices = Invoice.objects.filter(client=client)
-    files = {
+def _client_files(client: Client) -> dict[str, str]:
+    """Return {file name: JSON} of every row stored about ``client``."""
+    return {
         "client.json": _dump(Client.objects.filter(pk=client.pk)),
         "tags.json": _dump(Tag.objects.filter(clients=client)),
         "contacts.json": _dump(Contact.objects.filter(client=client)),
         "notes.json": _dump(Note.objects.filter(client=client)),
-        "projects.json": _dump(projects),
+        "projects.json": _dump(Project.objects.filter(client=client)),
         "scope_items.json": _dump(ScopeItem.objects.filter(project__client=client)),
         "milestones.json": _dump(Milestone.objects.filter(project__client=client)),
         "revision_rounds.json": _dump(RevisionRound.objects.filter(project__client=client)),
         "change_requests.json": _dump(ChangeRequest.objects.filter(project__client=client)),
-        "offers.json": _dump(offers),
+        "offers.json": _dump(Offer.objects.filter(project__client=client)),
         "offer_lines.json": _dump(OfferLine.objects.filter(offer__project__client=client)),
-        "invoices.json": _dump(invoices),
+        "invoices.json": _dump(Invoice.objects.filter(client=client)),
         "invoice_lines.json": _dump(InvoiceLine.objects.filter(invoice__client=client)),
         "payments.json": _dump(Payment.objects.filter(invoice__client=client)),
         "messages.json": _dump(Message.objects.filter(client=client)),
@@ -135,6 +127,18 @@ def client_export_zip(*, client: Client, actor: Any) -> bytes:
             )
         ),
     }
+
+
+def client_export_zip(*, client: Client, actor: Any) -> bytes:
+    """Return a ZIP of everything stored about ``client`` and write an audit entry.
+
+    Raises ClientErasedError for an erased client. Not idempotent: each call is audited.
+    """
+    if client_erased_entry(client=client):
+        raise ClientErasedError
+    offers = Offer.objects.filter(project__client=client)
+    invoices = Invoice.objects.filter(client=client)
+    files = _client_files(client)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
