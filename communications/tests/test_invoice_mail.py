@@ -171,3 +171,12 @@ def test_approving_the_invoice_mail_attaches_the_factur_x_pdf(
     assert mimetype == "application/pdf"
     assert "factur-x.xml" in pypdf.PdfReader(io.BytesIO(content)).attachments
     assert invoice.total_gross == Decimal("1130.50")
+
+
+def test_an_offer_in_dollars_is_written_in_dollars(initech: Client) -> None:
+    from communications.context import offer_context
+    from projects.tests.factories import OfferFactory
+
+    offer = OfferFactory(project=ProjectFactory(client=initech, currency="USD"))
+    offer.total_gross = Decimal("1190.00")
+    assert offer_context(offer, "en")["total"] == "$1,190.00"

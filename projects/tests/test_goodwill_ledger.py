@@ -81,3 +81,14 @@ def test_a_new_client_has_an_empty_ledger(alice_client: Any, anna: Any) -> None:
     page = alice_client.get(reverse("clients:detail", args=[anna.pk])).content.decode()
     assert "Nothing invoiced yet." in page
     assert "0 revision rounds given as goodwill" in page
+
+
+def test_the_ledger_speaks_german(alice_client: Any, alice: Any, ledger_rows: Any) -> None:
+    alice.profile.language = "de"
+    alice.profile.save()
+    page = alice_client.get(
+        reverse("clients:detail", args=[ledger_rows.pk]), headers={"accept-language": "de"}
+    ).content.decode()
+    assert "Umsatz und Kulanz" in page
+    assert "2 Korrekturschleifen aus Kulanz gewährt" in page
+    assert "1.825,00\xa0€" in page
