@@ -70,6 +70,8 @@ LABELS: dict[str, dict[str, str]] = {
         "of": "von",
         "due_on_label": "Fälligkeit",
         "reference": "Verwendungszweck",
+        "discount": "Nachlass",
+        "goodwill": "Kulanz",
     },
     "en": {
         "offer": "Offer",
@@ -113,6 +115,8 @@ LABELS: dict[str, dict[str, str]] = {
         "of": "of",
         "due_on_label": "Due",
         "reference": "Reference",
+        "discount": "Discount",
+        "goodwill": "Goodwill",
     },
 }
 
@@ -202,6 +206,7 @@ def line_data(line: Any, *, sign: int = 1) -> dict[str, Any]:
     quantity = line.quantity * sign
     return {
         "position": line.position,
+        "kind": line.kind,
         "description": line.description,
         "quantity": str(quantity),
         "unit": line.unit,
@@ -430,6 +435,8 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
             "unit_price_display": money(line["unit_price"]),
             "vat_display": f"{rate(line['vat_rate'])} %",
             "net_display": money(line["net"]),
+            # A discount or goodwill credit is named as such ("Nachlass", "Kulanz").
+            "kind_label": labels.get(line.get("kind", "item"), ""),
         }
         for index, line in enumerate(data["lines"], start=1)
     ]

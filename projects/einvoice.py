@@ -184,15 +184,15 @@ def invoice_xml(data: dict[str, Any]) -> bytes:
         product = _el(item, "ram:SpecifiedTradeProduct")
         _el(product, "ram:Name", line["description"])
         agreement = _el(item, "ram:SpecifiedLineTradeAgreement")
+        unit_price, quantity = Decimal(line["unit_price"]), Decimal(line["quantity"])
+        if unit_price < 0:
+            # A discount or goodwill line: EN 16931 forbids a negative price (BR-27), so the
+            # price stays positive and the quantity carries the sign (the line total is equal).
+            unit_price, quantity = -unit_price, -quantity
         price = _el(agreement, "ram:NetPriceProductTradePrice")
-        _el(price, "ram:ChargeAmount", _amount(line["unit_price"]))
+        _el(price, "ram:ChargeAmount", _amount(unit_price))
         delivery = _el(item, "ram:SpecifiedLineTradeDelivery")
-        _el(
-            delivery,
-            "ram:BilledQuantity",
-            _quantity(line["quantity"]),
-            unitCode=unit_code(line["unit"]),
-        )
+        _el(delivery, "ram:BilledQuantity", _quantity(quantity), unitCode=unit_code(line["unit"]))
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
         _tax(settlement, exempt=exempt, rate="0" if exempt else line["vat_rate"])
         summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Invoice, InvoiceLine
 from . import DATE
-from .lines import LineForm
+from .lines import LineForm, LineFormSet
 
 
 class InvoiceForm(forms.ModelForm):
@@ -44,7 +44,7 @@ class InvoiceLineForm(LineForm):
 
 
 InvoiceLineFormSet = inlineformset_factory(
-    Invoice, InvoiceLine, form=InvoiceLineForm, extra=1, can_delete=True
+    Invoice, InvoiceLine, form=InvoiceLineForm, formset=LineFormSet, extra=1, can_delete=True
 )
 
 

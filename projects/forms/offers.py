@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Offer, OfferLine
 from . import DATE
-from .lines import LineForm
+from .lines import LineForm, LineFormSet
 
 
 class OfferForm(forms.ModelForm):
@@ -38,5 +38,5 @@ class OfferLineForm(LineForm):
 
 
 OfferLineFormSet = inlineformset_factory(
-    Offer, OfferLine, form=OfferLineForm, extra=1, can_delete=True
+    Offer, OfferLine, form=OfferLineForm, formset=LineFormSet, extra=1, can_delete=True
 )
