@@ -9,11 +9,13 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanModelForm
+
 from ..models.lines import LINE_FIELDS
 from ..services.lines import LineEdit
 
 
-class LineForm(forms.ModelForm):
+class LineForm(CleanModelForm):
     """One line item; negative quantities or prices and VAT outside 0-100 % are refused."""
 
     quantity = forms.DecimalField(
