@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_ratelimit",
     "template_partials",
+    "django_countries",
     "crm",
     "accounts",
     "timeline",

@@ -22,6 +22,7 @@ import unicodedata
 from typing import Any
 
 from django import forms
+from django.db import models
 
 # XML 1.0: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -56,6 +57,30 @@ def text_clean_data(value: Any) -> tuple[Any, bool]:
         items = [text_clean_data(item) for item in value]
         return type(value)(item for item, _ in items), any(changed for _, changed in items)
     return value, False
+
+
+def text_repair_rows(model: type[models.Model]) -> int:
+    """Clean the text columns of every row of ``model``; return how many rows changed.
+
+    For data migrations (pass the historical model): repairs rows stored before the rule.
+    """
+    names = [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, (models.CharField, models.TextField))
+    ]
+    changed = []
+    for row in model._default_manager.only("pk", *names).iterator(chunk_size=2000):
+        dirty = False
+        for name in names:
+            value = getattr(row, name)
+            if isinstance(value, str) and not text_is_clean(value):
+                setattr(row, name, text_clean(value))
+                dirty = True
+        if dirty:
+            changed.append(row)
+    model._default_manager.bulk_update(changed, names, batch_size=500)
+    return len(changed)
 
 
 class CleanTextMixin:

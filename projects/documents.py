@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from crm.countries import address_country_line
 from crm.pdf import document_rendering, render_pdf
 from crm.templatetags.crm_format import format_money
 from crm.text import text_clean_data
@@ -247,7 +248,9 @@ def buyer_data(client: Any) -> dict[str, Any]:
         "street": client.street,
         "postal_code": client.postal_code,
         "city": client.city,
-        "country": client.country,
+        # The ISO code; a country typed before codes and not recognised stays as typed (an
+        # invoice is not issued with it: services.invoices asks for the country first).
+        "country": client.country.code or client.country_unrecognised,
         "email": client.email,
         "salutation": client.salutation,
         "language": tone.language,
@@ -491,9 +494,9 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
                 buyer["name"],
                 buyer["street"],
                 " ".join(p for p in (buyer["postal_code"], buyer["city"]) if p),
-                buyer["country"]
-                if buyer["country"] and buyer["country"] != seller.get("country")
-                else "",
+                address_country_line(
+                    buyer["country"], home=seller.get("country", ""), language=language
+                ),
             )
             if line
         ],

@@ -340,7 +340,7 @@ def test_it_updates_by_customer_number_or_email_and_skips_what_is_up_to_date(ali
         street="Schillerplatz 1",
         postal_code="04109",
         city="Leipzig",
-        country="Deutschland",
+        country="DE",
     )
     raw = (DATA / "lexoffice-kunden.csv").read_bytes()
     rows = rows_of(alice, raw)

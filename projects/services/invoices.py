@@ -90,6 +90,22 @@ def _freeze(invoice: Invoice) -> None:
     invoice.total_gross = Decimal(totals["gross"])
 
 
+def _refuse_unknown_country(invoice: Invoice) -> None:
+    """An e-invoice needs both parties' ISO country codes: a country typed as text that was
+    not recognised must be chosen first (it is never guessed)."""
+    profile = invoice.owner.profile_or_default
+    if profile.country_unrecognised or not profile.country:
+        raise ProjectError(_("Choose your country in the settings first; the e-invoice needs it."))
+    if invoice.client.country_unrecognised:
+        raise ProjectError(
+            _(
+                "Choose the country of %(client)s first: “%(typed)s” was not recognised, and "
+                "the e-invoice needs the country."
+            )
+            % {"client": invoice.client.name, "typed": invoice.client.country_unrecognised}
+        )
+
+
 def _freeze_rendered(invoice: Invoice, day: datetime.date) -> None:
     """Freeze ``invoice`` (status already set), prove its PDF and e-invoice build, then number it.
 
@@ -98,6 +114,7 @@ def _freeze_rendered(invoice: Invoice, day: datetime.date) -> None:
     the number sequence's row lock is not held while WeasyPrint works). Inside the caller's
     transaction: a refusal rolls back everything.
     """
+    _refuse_unknown_country(invoice)
     invoice.number = f"{day.year}-0000"
     _freeze(invoice)
     try:
