@@ -184,15 +184,15 @@ class Client(OwnedModel):
 
     @property
     def postal_lines(self) -> list[str]:
-        """Return the postal address as lines, for the address field of a letter (DIN 5008:
-        the country, in capitals, only when it is not the freelancer's own)."""
+        """Return street and city as lines (the country is a field of its own)."""
         city_line = " ".join(part for part in (self.postal_code, self.city) if part)
-        country = address_country_line(
-            self.country.code,
-            home=self.owner.profile_or_default.country.code,
-            language=self.language,
-        )
-        return [line for line in (self.street, city_line, country) if line]
+        return [line for line in (self.street, city_line) if line]
+
+    def letter_lines(self, *, home: str) -> list[str]:
+        """Return the address lines of a letter from a sender in the country ``home`` (DIN
+        5008: a country line, in capitals, only for a foreign address)."""
+        country = address_country_line(self.country.code, home=home, language=self.language)
+        return [*self.postal_lines, country] if country else self.postal_lines
 
 
 # The fields a freelancer edits on a client, in form order (form, CSV and audit log share it).

@@ -192,3 +192,11 @@ def test_the_import_maps_country_names_and_refuses_unknown_ones(alice: Any) -> N
     assert spain.errors == []
     assert narnia.errors
     assert "Narnia" in narnia.errors[0]
+
+
+def test_a_letter_names_the_country_of_a_foreign_address_only() -> None:
+    vienna = Client(street="Ring 1", postal_code="1010", city="Wien", country="AT", language="de")
+    assert vienna.letter_lines(home="DE") == ["Ring 1", "1010 Wien", "ÖSTERREICH"]
+    assert vienna.letter_lines(home="AT") == ["Ring 1", "1010 Wien"]
+    vienna.language = "en"
+    assert vienna.letter_lines(home="DE")[-1] == "AUSTRIA"
