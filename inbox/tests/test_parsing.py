@@ -134,8 +134,7 @@ def test_it_reads_the_thread_headers() -> None:
 
 def test_it_stores_only_xml_characters_in_nfc() -> None:
     raw = (
-        b"Subject: Rechnung\x0b2026\x01\r\n\r\n"
-        b"Bitte zahlen Sie bis Fre\x0citag. Mu\xcc\x88ller\x1f"
+        b"Subject: Rechnung\x0b2026\x01\r\n\r\nBitte zahlen Sie bis Fre\x0citag. Mu\xcc\x88ller\x1f"
     )
     parsed = mail_parse(raw, attachment_limit=LIMIT)
     assert parsed.subject == "Rechnung 2026"  # a header's vertical tab is folded whitespace
