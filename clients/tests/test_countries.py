@@ -200,3 +200,15 @@ def test_a_letter_names_the_country_of_a_foreign_address_only() -> None:
     assert vienna.letter_lines(home="AT") == ["Ring 1", "1010 Wien"]
     vienna.language = "en"
     assert vienna.letter_lines(home="DE")[-1] == "AUSTRIA"
+
+
+@pytest.mark.django_db
+def test_a_new_client_starts_in_the_freelancers_country_and_the_profile_shows_its_flag(
+    alice_client: Any, alice: Any
+) -> None:
+    Profile.objects.filter(user=alice).update(country="AT")
+    page = alice_client.get(reverse("clients:create")).content.decode()
+    assert '<option value="AT" selected>' in page
+    Profile.objects.filter(user=alice).update(country="", country_unrecognised="Absurdistan")
+    settings = alice_client.get(reverse("crm:profile")).content.decode()
+    assert "Absurdistan" in settings
