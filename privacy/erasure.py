@@ -191,6 +191,7 @@ def client_erase(*, client: Client, actor: Any) -> ErasureReport:
             postal_code="",
             city="",
             country="",
+            country_unrecognised="",
             salutation="",
             sign_off="",
             status=Client.Status.PAST,
