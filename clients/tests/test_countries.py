@@ -212,3 +212,14 @@ def test_a_new_client_starts_in_the_freelancers_country_and_the_profile_shows_it
     Profile.objects.filter(user=alice).update(country="", country_unrecognised="Absurdistan")
     settings = alice_client.get(reverse("crm:profile")).content.decode()
     assert "Absurdistan" in settings
+
+
+@pytest.mark.django_db
+def test_the_vcard_import_maps_the_country_name(alice: Any) -> None:
+    card = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana L\xc3\xb3pez\r\nN:L\xc3\xb3pez;Ana;;;\r\n"
+        b"ADR;TYPE=WORK:;;Calle Mayor 1;Madrid;;28013;Spanien\r\nEND:VCARD\r\n"
+    )
+    (row,) = rows_of(alice, card, "contacts.vcf")
+    assert row.errors == []
+    assert (row.data["city"], row.data["country"]) == ("Madrid", "ES")
