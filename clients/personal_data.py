@@ -13,6 +13,7 @@ PERSONAL_DATA = {
         "postal_code": "erased",
         "city": "erased",
         "country": "erased",
+        "country_unrecognised": "erased",
         "salutation": "erased",
         "sign_off": "erased",
         # The freelancer's own number for the client; the kept invoices refer to it.

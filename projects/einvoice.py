@@ -14,6 +14,8 @@ from typing import Any
 from facturx import generate_from_binary
 from lxml import etree
 
+from crm.countries import country_code
+
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
 UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
@@ -41,25 +43,6 @@ UNIT_CODES = {
     "flat": "LS",
     "lump sum": "LS",
 }
-COUNTRY_CODES = {
-    "": "DE",
-    "deutschland": "DE",
-    "germany": "DE",
-    "österreich": "AT",
-    "austria": "AT",
-    "schweiz": "CH",
-    "switzerland": "CH",
-    "united kingdom": "GB",
-    "uk": "GB",
-    "great britain": "GB",
-    "england": "GB",
-    "frankreich": "FR",
-    "france": "FR",
-    "niederlande": "NL",
-    "netherlands": "NL",
-    "usa": "US",
-    "united states": "US",
-}
 EXEMPTION_REASON = "Kleinunternehmer gemäß § 19 UStG"
 
 
@@ -68,12 +51,14 @@ def unit_code(unit: str) -> str:
     return UNIT_CODES.get(unit.strip().lower(), "C62")
 
 
-def country_code(country: str) -> str:
-    """Return the ISO 3166 code for a country name (two letters pass through)."""
-    value = (country or "").strip()
-    if len(value) == 2 and value.isalpha():
-        return value.upper()
-    return COUNTRY_CODES.get(value.lower(), "DE")
+def _country(party: dict[str, Any], *, home: str) -> str:
+    """Return the party's ISO 3166 code (snapshots hold codes; older ones names, recognised by
+    crm.countries). No country means domestic (``home``); an unrecognised one is never guessed."""
+    typed = (party.get("country") or "").strip()
+    code = country_code(typed) if typed else home
+    if not code:
+        raise ValueError(f"No ISO 3166 country for {party.get('name')!r}: {typed!r}")
+    return code
 
 
 def _amount(value: Any) -> str:
@@ -110,7 +95,9 @@ def _date_el(parent: etree._Element, tag: str, value: str, *, qualified: bool = 
     )
 
 
-def _party(parent: etree._Element, tag: str, party: dict[str, Any], *, seller: bool) -> None:
+def _party(
+    parent: etree._Element, tag: str, party: dict[str, Any], *, seller: bool, home: str = ""
+) -> None:
     node = _el(parent, tag)
     name = party.get("business_name") or party["name"] if seller else party["name"]
     _el(node, "ram:Name", name)
@@ -121,7 +108,7 @@ def _party(parent: etree._Element, tag: str, party: dict[str, Any], *, seller: b
         _el(address, "ram:LineOne", party["street"])
     if party.get("city"):
         _el(address, "ram:CityName", party["city"])
-    _el(address, "ram:CountryID", country_code(party.get("country", "")))
+    _el(address, "ram:CountryID", _country(party, home=home))
     if party.get("email"):
         uri = _el(node, "ram:URIUniversalCommunication")
         _el(uri, "ram:URIID", party["email"], schemeID="EM")
@@ -200,7 +187,13 @@ def invoice_xml(data: dict[str, Any]) -> bytes:
 
     agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
     _party(agreement, "ram:SellerTradeParty", data["seller"], seller=True)
-    _party(agreement, "ram:BuyerTradeParty", data["buyer"], seller=False)
+    _party(
+        agreement,
+        "ram:BuyerTradeParty",
+        data["buyer"],
+        seller=False,
+        home=_country(data["seller"], home=""),
+    )
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
 
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")

@@ -37,7 +37,7 @@ def valid_form(**overrides: Any) -> dict[str, Any]:
         "street": "Hauptstraße 5",
         "postal_code": "10115",
         "city": "Berlin",
-        "country": "Deutschland",
+        "country": "DE",
         "language": "de",
         "form_of_address": "formal",
         "salutation": "Frau Dr. Weber",

@@ -10,12 +10,14 @@ from django.core.validators import MinValueValidator
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanForm, CleanModelForm
+
 from ..models import Invoice, InvoiceLine
 from . import DATE
 from .lines import LineForm, LineFormSet
 
 
-class InvoiceForm(forms.ModelForm):
+class InvoiceForm(CleanModelForm):
     class Meta:
         model = Invoice
         fields = ("issued_on", "delivery_from", "delivery_to", "due_on", "notes")
@@ -48,7 +50,7 @@ InvoiceLineFormSet = inlineformset_factory(
 )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(CleanForm):
     amount = forms.DecimalField(
         label=_("Amount"),
         max_digits=12,

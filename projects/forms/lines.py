@@ -11,11 +11,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanModelForm
+
 from ..models.lines import CONCESSIONS_EXCEED, LINE_FIELDS, LineItem, rates_below_zero
 from ..services.lines import LineEdit
 
 
-class LineForm(forms.ModelForm):
+class LineForm(CleanModelForm):
     """One line item; negative quantities and VAT outside 0-100 % are refused.
 
     An item's price cannot be negative; a discount or goodwill credit is a price concession, so

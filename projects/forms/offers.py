@@ -8,12 +8,14 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanModelForm
+
 from ..models import Offer, OfferLine
 from . import DATE
 from .lines import LineForm, LineFormSet
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(CleanModelForm):
     class Meta:
         model = Offer
         fields = ("issued_on", "valid_until", "intro_text", "closing_text")
