@@ -41,6 +41,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.utils import timezone  # noqa: E402
 
 from clients.models import Client  # noqa: E402
+from crm import freshness  # noqa: E402
 from crm.models import AuditEntry, Profile, User  # noqa: E402
 from projects.models import Invoice, InvoiceLine, Milestone, Project  # noqa: E402
 from timetracking import retainers  # noqa: E402
@@ -210,7 +211,9 @@ def seed_retainers() -> None:
         )
 
 
-def measure_page(user: User, url: str) -> tuple[list[float], int]:
+def measure_page(user: User, url: str, *, after_write: bool = False) -> tuple[list[float], int]:
+    """Time ``url`` RUNS times; ``after_write``: each request right after a write to the
+    freelancer's time entries (cached figures are computed afresh, as after a booking)."""
     client = HttpClient()
     client.force_login(user)
     for _ in range(WARMUP):
@@ -218,9 +221,13 @@ def measure_page(user: User, url: str) -> tuple[list[float], int]:
         assert response.status_code == 200, (url, response.status_code)
     times = []
     for _ in range(RUNS):
+        if after_write:
+            freshness.owners_touch([user.pk], TimeEntry)
         started = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
+    if after_write:
+        freshness.owners_touch([user.pk], TimeEntry)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     return times, len(queries)
@@ -251,6 +258,8 @@ def main() -> int:
     pages = {
         "Week view (this week)": f"/time/?on={monday.isoformat()}",
         "Project page": f"/projects/{project.pk}/",
+        # The same page right after time was booked: its time figures computed afresh.
+        "Project page after a booking (figures recomputed)": f"/projects/{project.pk}/#fresh",
         "Project time page (entries, page 1)": f"/time/projects/{project.pk}/",
         # Not time tracking: how busy the machine is (the same page in docs/performance.md).
         "Client list, 20 clients (reference)": "/clients/",
@@ -269,7 +278,7 @@ def main() -> int:
         cursor.execute("ANALYZE")
     with settings:
         for label, url in pages.items():
-            _times, queries = measure_page(user, url)
+            _times, queries = measure_page(user, url, after_write="#fresh" in url)
             results[label] = {"small_queries": queries}
     seed_entries(user, ENTRIES - 500, rng, list(Project.objects.filter(owner=user).order_by("pk")))
     entries = TimeEntry.objects.filter(owner=user).count()
@@ -283,7 +292,7 @@ def main() -> int:
         cursor.execute("VACUUM ANALYZE timetracking_timeentry")
     with settings:
         for label, url in pages.items():
-            times, queries = measure_page(user, url)
+            times, queries = measure_page(user, url, after_write="#fresh" in url)
             results[label].update(
                 median=statistics.median(times),
                 p95=statistics.quantiles(times, n=20)[-1],

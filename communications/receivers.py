@@ -12,7 +12,7 @@ from projects import events as project_events
 from projects.models import ChangeRequest, Invoice, Offer
 
 from . import services
-from .planners.reminder_upkeep import reminders_sync_for_invoice
+from .planners.reminder_upkeep import reminders_sync_for_invoices
 
 
 def offer_sent_draft(*, offer: Offer, **kwargs: Any) -> None:
@@ -46,9 +46,14 @@ def change_request_reply_draft(
     change_request.save(update_fields=["reply_subject", "reply_body", "updated_at"])
 
 
-def invoice_reminders_sync(*, invoice: Invoice, **kwargs: Any) -> None:
-    """Cancel the unsent reminders of a paid or cancelled invoice; re-render after a part."""
-    reminders_sync_for_invoice(invoice=invoice)
+def invoice_reminders_sync(*, invoices: list[Invoice], **kwargs: Any) -> None:
+    """Cancel the unsent reminders of paid invoices; re-render them after a partial payment."""
+    reminders_sync_for_invoices(invoices=invoices)
+
+
+def cancelled_invoice_reminders_sync(*, invoice: Invoice, **kwargs: Any) -> None:
+    """Cancel the unsent reminders of a cancelled invoice."""
+    reminders_sync_for_invoices(invoices=[invoice])
 
 
 def connect() -> None:
@@ -57,8 +62,9 @@ def connect() -> None:
     project_events.change_request_decided.connect(
         change_request_reply_draft, dispatch_uid="comms.change_request_decided"
     )
-    for name, event in (
-        ("payment", project_events.invoice_payment_recorded),
-        ("cancelled", project_events.invoice_cancelled),
-    ):
-        event.connect(invoice_reminders_sync, dispatch_uid=f"comms.reminders.{name}")
+    project_events.invoice_payments_recorded.connect(
+        invoice_reminders_sync, dispatch_uid="comms.reminders.payment"
+    )
+    project_events.invoice_cancelled.connect(
+        cancelled_invoice_reminders_sync, dispatch_uid="comms.reminders.cancelled"
+    )

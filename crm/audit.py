@@ -26,6 +26,28 @@ def audit_snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[s
     return {name: getattr(obj, name) for name in names}
 
 
+def audit_entry(
+    *,
+    owner: Any,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Return one audit entry, not saved yet: for services that store many in one
+    ``bulk_create``. ``actor`` is a user, or a string such as "client portal"."""
+    actor_name = actor if isinstance(actor, str) else (actor.get_username() if actor else "system")
+    return AuditEntry(
+        owner=owner,
+        actor=actor_name[:200],
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes or {},
+    )
+
+
 def audit_record(
     *,
     owner: Any,
@@ -38,16 +60,9 @@ def audit_record(
 
     Not idempotent: call once per change.
     """
-    actor_name = actor if isinstance(actor, str) else (actor.get_username() if actor else "system")
-    return AuditEntry.objects.create(
-        owner=owner,
-        actor=actor_name[:200],
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        changes=changes or {},
-    )
+    entry = audit_entry(owner=owner, actor=actor, action=action, obj=obj, changes=changes)
+    entry.save(force_insert=True)
+    return entry
 
 
 def _plain(value: Any) -> Any:

@@ -31,5 +31,6 @@ invoice_issued = Signal()
 # invoice, cancellation, actor: an issued invoice was cancelled by a cancellation invoice.
 invoice_cancelled = Signal()
 
-# invoice, payment: money was recorded against an invoice (partly paid or paid).
-invoice_payment_recorded = Signal()
+# invoices, payments: money was recorded against invoices (each now partly paid or paid), one
+# event per batch of payments (a payment entered by hand, or a bank statement's thousands).
+invoice_payments_recorded = Signal()

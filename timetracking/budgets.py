@@ -7,10 +7,12 @@ Every function is a fixed number of queries, whatever the number of entries.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DecimalField,
@@ -24,11 +26,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from crm import freshness
 from projects.models import Milestone, Project, ScopeItem
 
 from .billing import hours_from_seconds, project_retainers, retainer_days
 from .models import BillingPeriod, ProjectTimeSettings, Retainer, TimeEntry
 from .retainers import retainer_month
+
+logger = logging.getLogger(__name__)
 
 WARN_AT = Decimal("0.8")
 SECTION_SIZE = 8
@@ -75,10 +80,13 @@ def retainer_for(
     return None
 
 
-def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]:
-    """Return the project's hours: in all, per milestone, unbilled, out of scope (one query),
-    the last entries, its retainer's month and whether the portal shows hours."""
-    retainers = project_retainers(project)
+FIGURE_MODELS = ("timetracking.timeentry", "projects.scopeitem")
+FIGURES_SECONDS = 24 * 3600
+
+
+def _project_figures(project: Project, retainers: list[Retainer]) -> dict[str, Any]:
+    """Return the project's seconds in all, per milestone, unbilled and out of scope, with the
+    counts of entries (one aggregate over all of the project's entries)."""
     unbilled = Q(is_billable=True, invoice__isnull=True, change_request__isnull=True) & ~Q(
         retainer_days(project, retainers)
     )
@@ -102,16 +110,56 @@ def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]
             flagged_count=Count("pk", filter=flagged),
         )
     )
-    total = unbilled_seconds = flagged_seconds = unbilled_count = flagged_count = 0
-    per_milestone: dict[int, int] = {}
+    figures: dict[str, Any] = dict.fromkeys(
+        ("total", "unbilled", "unbilled_count", "flagged", "flagged_count"), 0
+    )
+    figures["per_milestone"] = {}
     for row in rows:
-        total += row["total"]
-        unbilled_seconds += row["unbilled"]
-        unbilled_count += row["unbilled_count"]
-        flagged_seconds += row["flagged"]
-        flagged_count += row["flagged_count"]
+        for name in ("total", "unbilled", "unbilled_count", "flagged", "flagged_count"):
+            figures[name] += row[name]
         if row["milestone_id"]:
-            per_milestone[row["milestone_id"]] = row["total"]
+            figures["per_milestone"][row["milestone_id"]] = row["total"]
+    return figures
+
+
+def project_figures(project: Project, retainers: list[Retainer]) -> dict[str, Any]:
+    """Return ``_project_figures``, from the cache while the freelancer's time entries and
+    scope items are unchanged (their data generations, crm/freshness.py, and the retainers'
+    date ranges are in the key); store them when computed. Without a cache, computed.
+
+    The aggregate reads every entry of the project (20,000 on a long one: most of the project
+    page's time), and a freelancer looks at a project far more often than time is booked on
+    it. Any write to an entry or scope item of the freelancer renews the generation, so a
+    figure is never served from before a change.
+    """
+    stamps = freshness.generations(project.owner_id, FIGURE_MODELS)
+    if stamps is None:
+        return _project_figures(project, retainers)
+    ranges = ",".join(f"{r.starts_on}..{r.ends_on or ''}" for r in retainers)
+    key = (
+        f"project-time:{project.pk}:"
+        + ":".join(stamps[label] for label in sorted(stamps))
+        + f":{ranges}"
+    )
+    try:
+        figures = cache.get(key)
+    except Exception:
+        figures = None
+    if figures is None:
+        figures = _project_figures(project, retainers)
+        try:
+            cache.set(key, figures, FIGURES_SECONDS)
+        except Exception:
+            logger.warning("Could not cache a project's time figures", exc_info=True)
+    return figures
+
+
+def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]:
+    """Return the project's hours: in all, per milestone, unbilled, out of scope (one query,
+    cached: ``project_figures``), the last entries, its retainer's month and whether the
+    portal shows hours."""
+    retainers = project_retainers(project)
+    figures = project_figures(project, retainers)
     recent = list(
         TimeEntry.objects.filter(project=project)
         .select_related("milestone")
@@ -124,12 +172,12 @@ def project_summary(project: Project, *, today: datetime.date) -> dict[str, Any]
         .first()
     )
     return {
-        "budget": Budget(hours_from_seconds(total), project.estimated_hours),
-        "milestone_seconds": per_milestone,
-        "unbilled_hours": hours_from_seconds(unbilled_seconds),
-        "unbilled_count": unbilled_count,
-        "flagged_hours": hours_from_seconds(flagged_seconds),
-        "flagged_count": flagged_count,
+        "budget": Budget(hours_from_seconds(figures["total"]), project.estimated_hours),
+        "milestone_seconds": figures["per_milestone"],
+        "unbilled_hours": hours_from_seconds(figures["unbilled"]),
+        "unbilled_count": figures["unbilled_count"],
+        "flagged_hours": hours_from_seconds(figures["flagged"]),
+        "flagged_count": figures["flagged_count"],
         "recent": recent,
         "retainer": retainer,
         "retainer_month": retainer_month(retainer, today) if retainer else None,

@@ -392,44 +392,49 @@ def test_it_cancels_the_invoices_pending_reminder_in_the_booking_transaction(
     assert reminder.status == Message.Status.CANCELLED
 
 
+def changed_after_matching(monkeypatch: pytest.MonkeyPatch, invoice: Invoice, status: str) -> None:
+    """Inject the race: ``invoice`` changes (by hand, elsewhere) after the import read it."""
+    real = services._matcher
+
+    def matcher_then_change(user: Any) -> Any:
+        matcher = real(user)
+        Invoice.objects.filter(pk=invoice.pk).update(status=status)
+        return matcher
+
+    monkeypatch.setattr(services, "_matcher", matcher_then_change)
+
+
 def test_it_turns_a_booking_the_invoice_refuses_into_a_proposal(
     alice: Any, invoices: dict[str, Invoice], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from projects.services import ProjectError
+    changed_after_matching(monkeypatch, invoices["2026-0042"], Invoice.Status.PAID)
 
-    def refuse(**kwargs: Any) -> None:
-        raise ProjectError("Payments can only be recorded on an open invoice.")
+    statement = import_entries(
+        alice, credit("1190.00", "RE 2026-0042"), credit("2380.00", "RE 2026-0043 2026-0044")
+    )
 
-    monkeypatch.setattr(services, "invoice_record_payment", refuse)
-
-    statement = import_entries(alice, credit("1190.00", "RE 2026-0042"))
-
-    entry = statement.entries.get()
+    entry, other = statement.entries.order_by("position")
     assert (entry.state, entry.reason) == (State.PROPOSED, "booking_failed")
     assert "open invoice" in entry.reason_text
     assert entry.allocations.get().payment is None
-    assert statement.booked == 0
-    assert statement.proposed == 1
+    # The other credit of the statement is booked all the same.
+    assert other.state == State.BOOKED
+    assert (statement.booked, statement.proposed) == (1, 1)
+    assert refreshed(invoices["2026-0043"]).status == Invoice.Status.PAID
 
 
 def test_it_books_several_invoices_of_one_credit_all_or_none(
     alice: Any, invoices: dict[str, Invoice], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from projects.services import ProjectError
+    changed_after_matching(monkeypatch, invoices["2026-0044"], Invoice.Status.CANCELLED)
 
-    real = services.invoice_record_payment
-
-    def second_fails(*, invoice: Invoice, **kwargs: Any) -> Invoice:
-        if invoice.pk == invoices["2026-0044"].pk:
-            raise ProjectError("This invoice was cancelled.")
-        return real(invoice=invoice, **kwargs)
-
-    monkeypatch.setattr(services, "invoice_record_payment", second_fails)
-
-    import_entries(alice, credit("2380.00", "RE 2026-0043 und 2026-0044"))
+    statement = import_entries(alice, credit("2380.00", "RE 2026-0043 und 2026-0044"))
 
     assert Payment.objects.count() == 0
     assert refreshed(invoices["2026-0043"]).status == Invoice.Status.OPEN
+    entry = statement.entries.get()
+    assert (entry.state, entry.reason) == (State.PROPOSED, "booking_failed")
+    assert entry.allocations.filter(payment__isnull=True).count() == 2
 
 
 def test_it_refuses_a_correction_that_pays_more_than_received_or_another_currency(

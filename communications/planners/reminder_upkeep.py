@@ -1,7 +1,7 @@
 """Keeping unsent payment reminders true: payments, cancellations and pauses ("Mahnstopp").
 
 Paid, cancelled or paused invoices leave every unsent (draft, scheduled, held) reminder at once
-(``reminders_sync_for_invoice`` from the projects events, and ``reminders_refresh`` on every
+(``reminders_sync_for_invoices`` from the projects events, and ``reminders_refresh`` on every
 planner run, so correctness does not depend on the event); a message left without invoices is
 cancelled, one with invoices left is re-rendered. A partial payment re-renders the amount.
 """
@@ -9,6 +9,7 @@ cancelled, one with invoices left is re-rendered. A partial payment re-renders t
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -82,18 +83,19 @@ def reminders_rerender(messages: QuerySet[Message], *, now: datetime.datetime) -
         )
     )
     messages = list(messages)
+    # Messages left without invoices (all paid, say, by one bank statement): one UPDATE.
+    empty = [message.pk for message in messages if not message.reminder_items.all()]
+    if empty:
+        Message.objects.filter(pk__in=empty, status__in=list(PENDING_STATUSES)).update(
+            status=Message.Status.CANCELLED,
+            held_reason="No unpaid invoice left to remind of.",
+            updated_at=now,
+        )
     overrides = overrides_for({message.owner_id for message in messages})
     freelancers: dict[int, dict[str, Any]] = {}
     for message in messages:
         items = list(message.reminder_items.all())
-        unsent = Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES))
         if not items:
-            unsent.update_of_owner(
-                message.owner_id,
-                status=Message.Status.CANCELLED,
-                held_reason="No unpaid invoice left to remind of.",
-                updated_at=now,
-            )
             continue
         if message.owner_id not in freelancers:
             freelancers[message.owner_id] = freelancer_context(message.client.owner)
@@ -104,7 +106,7 @@ def reminders_rerender(messages: QuerySet[Message], *, now: datetime.datetime) -
             freelancer=freelancers[message.owner_id],
             now=now,
         )
-        unsent.update_of_owner(
+        Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES)).update_of_owner(
             message.owner_id,
             subject=rendered.subject,
             body_text=rendered.text,
@@ -133,7 +135,7 @@ def reminders_refresh(*, now: datetime.datetime | None = None) -> int:
     """Take paid, cancelled and paused invoices out of unsent reminders; update amounts.
 
     Safe to run twice. This is what makes "paid stops the reminders" correct even if
-    ``reminders_sync_for_invoice`` was never called.
+    ``reminders_sync_for_invoices`` was never called.
     """
     now = now or timezone.now()
     today = now.date()
@@ -166,24 +168,48 @@ def reminders_cancel_for_invoice(*, invoice: Invoice) -> int:
     return reminder_items_drop(ReminderItem.objects.filter(invoice=invoice), now=timezone.now())
 
 
-def reminders_sync_for_invoice(*, invoice: Invoice) -> int:
-    """Bring unsent reminders in line with a payment: paid/cancelled leave, partial re-renders.
+def reminders_sync_for_invoices(*, invoices: Iterable[Invoice]) -> int:
+    """Bring unsent reminders in line with payments or cancellations: paid and cancelled
+    invoices leave them (a reminder left with none is cancelled), partly paid ones re-render
+    with the new amount due.
 
-    Called by the projects events (payment recorded, invoice cancelled); safe to run twice.
+    Called by the projects events (payments recorded, invoice cancelled) in their transaction,
+    for any number of invoices with the same queries (one when no reminder is pending; more
+    only per reminder re-rendered). Returns the number of messages touched; safe to run twice.
     """
-    if invoice.status not in UNPAID:
-        return reminders_cancel_for_invoice(invoice=invoice)
-    now = timezone.now()
+    due = {invoice.pk: invoice for invoice in invoices}
     items = list(
         ReminderItem.objects.filter(
-            invoice=invoice, message__status__in=list(PENDING_STATUSES)
-        ).exclude(amount_due=invoice.amount_due)
+            invoice_id__in=list(due), message__status__in=list(PENDING_STATUSES)
+        ).only("pk", "message_id", "invoice_id", "amount_due")
     )
-    for item in items:
-        item.amount_due = invoice.amount_due
-    ReminderItem.objects.bulk_update(items, ["amount_due"])
-    reminders_rerender(Message.objects.filter(pk__in={item.message_id for item in items}), now=now)
-    return len(items)
+    if not items:
+        return 0
+    gone = {item.pk for item in items if due[item.invoice_id].status not in UNPAID}
+    stale = [
+        item
+        for item in items
+        if due[item.invoice_id].status in UNPAID
+        and item.amount_due != due[item.invoice_id].amount_due
+    ]
+    for item in stale:
+        item.amount_due = due[item.invoice_id].amount_due
+    touched = {item.message_id for item in items if item.pk in gone} | {
+        item.message_id for item in stale
+    }
+    if not touched:
+        return 0
+    with transaction.atomic():
+        if gone:
+            ReminderItem.objects.filter(pk__in=gone).delete()
+        ReminderItem.objects.bulk_update(stale, ["amount_due"])
+        reminders_rerender(Message.objects.filter(pk__in=touched), now=timezone.now())
+    return len(touched)
+
+
+def reminders_sync_for_invoice(*, invoice: Invoice) -> int:
+    """``reminders_sync_for_invoices`` for one invoice; safe to run twice."""
+    return reminders_sync_for_invoices(invoices=[invoice])
 
 
 def reminder_pause(

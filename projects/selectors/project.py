@@ -7,7 +7,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from clients.models import Client
@@ -101,7 +101,9 @@ def project_rows(projects: list[Project], today: datetime.date) -> list[dict[str
 
 
 def project_page(*, project: Project, today: datetime.date) -> dict[str, Any]:
-    """Return what the project page shows, from one query per kind of row."""
+    """Return what the project page shows, from one query per kind of row (the milestones
+    stay on the project, for the parts of the page that other apps render)."""
+    prefetch_related_objects([project], "milestones")
     milestones = list(project.milestones.all())
     revisions = list(project.revisions.all())
     used = revisions_used(revisions)

@@ -29,7 +29,8 @@ def project_time(context: Any, project: Any) -> dict[str, Any]:
     if request is not None and getattr(request, "user", None) is not None:
         summary.update(selectors.timer_state(request.user))
     summary["project"] = project
-    summary["open_milestones"] = list(project.milestones.filter(done_on__isnull=True))
+    # No query on the project page, which has read the milestones already.
+    summary["open_milestones"] = [m for m in project.milestones.all() if m.done_on is None]
     return summary
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import inspect
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,6 +148,26 @@ def test_the_planner_run_twice_drafts_once(alice: Any, project: Any) -> None:
     assert retainers.retainers_plan(now=at("2026-11-01")) == 0
     assert Invoice.objects.count() == 3
     assert BillingPeriod.objects.count() == 3
+
+
+def test_a_run_handles_at_most_its_limit_and_the_next_runs_work_off_the_rest(
+    alice: Any, project: Any
+) -> None:
+    for _ in range(5):
+        saved(project=project, starts_on=datetime.date(2026, 10, 1))
+
+    runs = [retainers.retainers_plan(now=at("2026-11-01"), limit=2) for _ in range(4)]
+
+    assert runs == [2, 2, 1, 0]
+    assert Invoice.objects.count() == 5
+    assert BillingPeriod.objects.values("retainer").distinct().count() == 5
+
+
+def test_the_limit_beat_runs_with_is_the_documented_one() -> None:
+    default = inspect.signature(retainers.retainers_plan).parameters["limit"].default
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "time.md").read_text()
+    assert default == retainers.PLAN_LIMIT
+    assert f"A run handles at most {retainers.PLAN_LIMIT} retainers" in " ".join(docs.split())
 
 
 def test_a_deleted_or_cancelled_draft_is_not_drafted_again(alice: Any, project: Any) -> None:

@@ -204,8 +204,11 @@ def test_the_project_page_keeps_a_flat_number_of_queries(
 ) -> None:
     TimeEntryFactory(project=project)
     url = project.get_absolute_url()
-    alice_client.get(url)
-    with django_assert_num_queries(17) as captured:
+    # The first view computes the time figures (one aggregate over the project's entries) and
+    # caches them; the next views read them from the cache, until time is booked.
+    with django_assert_num_queries(16) as computed:
+        alice_client.get(url)
+    with django_assert_num_queries(15):
         alice_client.get(url)
     milestone = MilestoneFactory(project=project, estimated_hours=Decimal(5))
     TimeEntry.objects.bulk_create(
@@ -219,9 +222,28 @@ def test_the_project_page_keeps_a_flat_number_of_queries(
         )
         for index in range(500)
     )
-    with django_assert_num_queries(len(captured.captured_queries)):
+    with django_assert_num_queries(len(computed.captured_queries)):
         body = alice_client.get(url).content.decode()
     assert "lie outside the agreed scope" in body
+    assert "125.00 of 5.00 h" in body  # the 250 half hours on the milestone, computed afresh
+    with django_assert_num_queries(15):
+        assert "125.00 of 5.00 h" in alice_client.get(url).content.decode()
+
+
+def test_the_project_page_shows_time_booked_since_the_figures_were_cached(
+    alice_client: Any, project: Any
+) -> None:
+    entry = TimeEntryFactory(project=project, seconds=3600)
+    url = project.get_absolute_url()
+    assert "1.00 of 40.00 h" in alice_client.get(url).content.decode()
+
+    TimeEntryFactory(project=project, seconds=1800)
+    assert "1.50 of 40.00 h" in alice_client.get(url).content.decode()
+    entry.seconds = 7200
+    entry.save()
+    assert "2.50 of 40.00 h" in alice_client.get(url).content.decode()
+    TimeEntry.objects.filter(pk=entry.pk).delete()
+    assert "0.50 of 40.00 h" in alice_client.get(url).content.decode()
 
 
 def test_out_of_scope_time_becomes_a_change_request_in_one_click(
