@@ -120,8 +120,21 @@ class ClientForm(forms.ModelForm):
                 ),
                 "tag_names",
             ),
+            Fieldset(
+                _("Invoicing"),
+                Row(
+                    Column("vat_id", css_class="col-md-6"),
+                    Column("leitweg_id", css_class="col-md-6"),
+                ),
+            ),
         )
         return helper
+
+    def clean_vat_id(self) -> str:
+        return self.cleaned_data["vat_id"].replace(" ", "").upper()
+
+    def clean_leitweg_id(self) -> str:
+        return self.cleaned_data["leitweg_id"].strip().upper()
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

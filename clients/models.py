@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import OwnedModel, OwnedQuerySet, TimestampedModel
 from crm.tone import Tone, tone_for
-from crm.validators import validate_phone
+from crm.validators import validate_leitweg_id, validate_phone, validate_vat_id
 
 
 class Cadence(models.TextChoices):
@@ -136,6 +136,24 @@ class Client(OwnedModel):
         blank=True,
         help_text=_("Your number for this client, e.g. from your accounting software."),
     )
+    # For invoices: the buyer's VAT ID (reverse charge, § 13b UStG: BT-48 in the e-invoice) and
+    # the Leitweg-ID of a public-sector client (XRechnung buyer reference, BT-10).
+    vat_id = models.CharField(
+        _("VAT ID"),
+        max_length=20,
+        blank=True,
+        validators=[validate_vat_id],
+        help_text=_("A business in another EU country: invoices then use the reverse charge."),
+    )
+    leitweg_id = models.CharField(
+        _("Leitweg-ID"),
+        max_length=46,
+        blank=True,
+        validators=[validate_leitweg_id],
+        help_text=_(
+            "Public-sector clients in Germany give you one; invoices then also come as XRechnung."
+        ),
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     objects = ClientQuerySet.as_manager()
@@ -203,6 +221,8 @@ CLIENT_EDITABLE_FIELDS = (
     "update_cadence",
     "payment_terms_days",
     "customer_number",
+    "vat_id",
+    "leitweg_id",
 )
 
 

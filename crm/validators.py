@@ -34,3 +34,34 @@ def validate_phone(value: str) -> None:
         raise ValidationError(
             _("Enter a phone number of digits, spaces and + ( ) / - only, e.g. +49 30 1234567.")
         )
+
+
+VAT_ID_RE = re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,12}$")
+LEITWEG_ID_RE = re.compile(r"^[0-9]{2,12}(-[0-9A-Z]{1,30})?-[0-9]{2}$")
+
+
+def validate_vat_id(value: str) -> None:
+    """Raise ValidationError unless ``value`` is shaped like an EU VAT ID (e.g. FR12345678901)."""
+    if value and not VAT_ID_RE.match(value.replace(" ", "").upper()):
+        raise ValidationError(
+            _("Enter the VAT ID with its country prefix, e.g. DE123456789 or FR12345678901.")
+        )
+
+
+def validate_leitweg_id(value: str) -> None:
+    """Raise ValidationError unless ``value`` is a Leitweg-ID with a correct check number.
+
+    The two last digits are the ISO/IEC 7064 MOD 97-10 check of the whole ID (letters count
+    A=10 ... Z=35), as the KoSIT Leitweg-ID format specifies.
+    """
+    if not value:
+        return
+    leitweg = value.strip().upper()
+    digits = "".join(str(int(char, 36)) for char in leitweg.replace("-", ""))
+    if not LEITWEG_ID_RE.match(leitweg) or int(digits) % 97 != 1:
+        raise ValidationError(
+            _(
+                "This is not a valid Leitweg-ID (e.g. 04011000-12345-03: digits, an optional "
+                "part, two check digits). Copy it exactly as the client wrote it."
+            )
+        )

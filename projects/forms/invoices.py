@@ -18,7 +18,7 @@ from .lines import LineForm
 class InvoiceForm(forms.ModelForm):
     class Meta:
         model = Invoice
-        fields = ("issued_on", "delivery_from", "delivery_to", "due_on", "notes")
+        fields = ("issued_on", "delivery_from", "delivery_to", "due_on", "vat_treatment", "notes")
         widgets: ClassVar = {
             "issued_on": DATE,
             "delivery_from": DATE,

@@ -11,13 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.models import Client
 from crm.audit import audit_record
 from crm.models import AuditEntry
 from timeline.services import activity_record
 
 from .. import documents, events
+from ..einvoice.codes import vat_treatment_for
 from ..models import Invoice, InvoiceLine, NumberSequence, Offer, Payment, Project
 from ..models.lines import LINE_FIELDS
+from ..selectors.invoices import MissingDetail, invoice_missing_details
 from ..selectors.project import project_pricing_lines
 from . import ProjectError
 from .lines import LineEdit, draft_update
@@ -46,6 +49,11 @@ def invoice_create(
         offer=offer,
         currency=project.currency,
         is_vat_exempt=project.is_vat_exempt,
+        vat_treatment=vat_treatment_for(
+            buyer_country=project.client.country,
+            buyer_vat_id=project.client.vat_id,
+            is_business=project.client.kind == Client.Kind.COMPANY,
+        ),
         delivery_from=project.start_on,
         delivery_to=min(project.deadline_on, today) if project.deadline_on else today,
     )
@@ -94,11 +102,24 @@ def _number(invoice: Invoice, day: datetime.date) -> str:
     return f"{day.year}-{number:04d}"
 
 
+class InvoiceIncomplete(ProjectError):
+    """The invoice lacks details § 14 UStG requires; ``missing`` says which and where."""
+
+    def __init__(self, missing: list[MissingDetail]) -> None:
+        self.missing = missing
+        super().__init__(
+            _("The invoice cannot be issued yet; missing: %(missing)s.")
+            % {"missing": ", ".join(detail.label for detail in missing)}
+        )
+
+
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None = None) -> Invoice:
     """Give the draft its gap-free number, freeze seller/buyer/lines/totals, mark it open.
 
-    A second call is refused (issued already), so a number is never drawn twice.
+    A second call is refused (issued already), so a number is never drawn twice. Refused with
+    ``InvoiceIncomplete`` while the seller's address, tax number or VAT ID (or, for the reverse
+    charge, a VAT ID) is missing: such an invoice is not one under § 14 UStG.
     """
     today = today or timezone.localdate()
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -106,6 +127,9 @@ def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None =
         raise ProjectError(_("This invoice has already been issued."))
     if not locked.lines.exists():
         raise ProjectError(_("An invoice needs at least one line item before it can be issued."))
+    missing = invoice_missing_details(locked)
+    if missing:
+        raise InvoiceIncomplete(missing)
     issued_on = locked.issued_on or today
     locked.number = _number(locked, issued_on)
     locked.issued_on = issued_on
@@ -223,6 +247,7 @@ def _cancellation(invoice: Invoice, today: datetime.date) -> Invoice:
         offer=invoice.offer,
         currency=invoice.currency,
         is_vat_exempt=invoice.is_vat_exempt,
+        vat_treatment=invoice.vat_treatment,
         delivery_from=invoice.delivery_from,
         delivery_to=invoice.delivery_to,
         cancels=invoice,
