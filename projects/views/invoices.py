@@ -87,6 +87,8 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "missing": _missing_message(invoice, missing) if missing else "",
             "is_overdue": invoice.is_overdue(today),
             "xrechnung": exports.xrechnung_available(invoice),
+            "xrechnung_needs_phone": invoice.client.leitweg_id
+            and "phone" in exports.xrechnung_missing(invoice),
         },
     )
 
