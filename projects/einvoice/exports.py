@@ -14,7 +14,7 @@ from .builder import xrechnung_xml
 
 
 def buyer_reference(invoice: Any) -> str:
-    """Return the Leitweg-ID to quote (BT-10): the one frozen with the invoice, else the client's."""
+    """Return the Leitweg-ID to quote (BT-10): frozen with the invoice, else the client's."""
     frozen = (invoice.snapshot or {}).get("buyer", {}).get("leitweg_id", "")
     return (frozen or invoice.client.leitweg_id or "").strip()
 
