@@ -127,8 +127,9 @@ def _tax(
     _el(tax, "ram:CategoryCode", category)
     if header:
         _text(tax, "ram:ExemptionReasonCode", reason_code)
-    # O ("not subject to VAT") carries no rate (BR-O-05, BR-O-12).
-    if category != "O":
+    # O ("not subject to VAT") carries no rate on a line (BR-O-05); the breakdown keeps 0 %,
+    # which XRechnung requires (BR-DE-14).
+    if category != "O" or header:
         _el(tax, "ram:RateApplicablePercent", _rate(rate))
 
 

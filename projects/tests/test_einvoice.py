@@ -79,6 +79,12 @@ def _small_business(owner: Any) -> None:
     profile.save()
 
 
+def _without_vat_id(owner: Any) -> None:
+    profile = owner.profile
+    profile.vat_id = ""
+    profile.save()
+
+
 def _eu_business(owner: Any) -> Any:
     return ClientFactory(
         owner=owner,
@@ -116,6 +122,10 @@ CASES = {
         lines=(("Design", "10", "95.00", "19.00"), ("Fachbuch", "1", "39.90", "7.00")),
     ),
     "outside the EU": lambda owner: _issue(owner, client=_us_business(owner)),
+    "outside the EU, seller without VAT ID": lambda owner: (
+        _without_vat_id(owner),
+        _issue(owner, client=_us_business(owner)),
+    )[1],
     "§ 19, tax number only": lambda owner: (
         _small_business(owner),
         _issue(owner, exempt=True),
@@ -269,6 +279,16 @@ def test_an_export_outside_the_eu_is_category_g(alice: Any) -> None:
     xml = invoice_xml(invoice.snapshot)
     assert set(_xpath(xml, "//ram:CategoryCode/text()")) == {"G"}
     assert invoice.total_gross == invoice.total_net
+
+
+def test_an_export_by_a_seller_without_vat_id_is_not_subject_to_vat(alice: Any) -> None:
+    """G needs the seller's VAT ID (BR-G-02): without one the service is O, rate only in the
+    breakdown (BR-O-05 on the line, BR-DE-14 in the breakdown)."""
+    _without_vat_id(alice)
+    invoice = _issue(alice, client=_us_business(alice))
+    xml = invoice_xml(invoice.snapshot)
+    assert set(_xpath(xml, "//ram:CategoryCode/text()")) == {"O"}
+    assert _xpath(xml, "//ram:SpecifiedLineTradeSettlement//ram:RateApplicablePercent") == []
 
 
 def test_a_german_client_and_a_private_person_pay_german_vat(alice: Any) -> None:
