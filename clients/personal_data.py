@@ -15,6 +15,9 @@ PERSONAL_DATA = {
         "country": "erased",
         "salutation": "erased",
         "sign_off": "erased",
+        # Issued invoices keep them in their snapshots (kept by law); the client row does not.
+        "vat_id": "erased",
+        "leitweg_id": "erased",
     },
     "Contact": {"name": "erased", "role": "erased", "email": "erased", "phone": "erased"},
     "Note": {"body": "erased"},
