@@ -42,6 +42,11 @@ def invoice_create(
     today = today or timezone.localdate()
     if offer is not None and offer.status != Offer.Status.ACCEPTED:
         raise ProjectError(_("Only an accepted offer can be turned into an invoice."))
+    delivered_until = min(project.deadline_on, today) if project.deadline_on else today
+    if project.start_on and delivered_until < project.start_on:
+        # Invoiced before the work starts: the period is the one planned, never end-before-start
+        # (EN 16931 BR-29).
+        delivered_until = project.deadline_on or project.start_on
     invoice = Invoice.objects.create(
         owner=project.owner,
         project=project,
@@ -55,7 +60,7 @@ def invoice_create(
             is_business=project.client.kind == Client.Kind.COMPANY,
         ),
         delivery_from=project.start_on,
-        delivery_to=min(project.deadline_on, today) if project.deadline_on else today,
+        delivery_to=delivered_until,
     )
     if offer is not None:
         lines = [

@@ -192,6 +192,23 @@ def test_the_delivery_element_carries_the_delivery_date(alice: Any) -> None:
     assert "PEPPOL-EN16931-R008" not in en16931_report(xml).rules()
 
 
+def test_an_invoice_before_the_work_starts_has_a_period_that_ends_after_it_starts(
+    alice: Any,
+) -> None:
+    """BR-29: a project starting after the invoice date bills its planned period."""
+    project = ProjectFactory(
+        owner=alice,
+        client=ClientFactory(owner=alice),
+        start_on=ISSUED_ON + datetime.timedelta(days=10),
+        deadline_on=ISSUED_ON + datetime.timedelta(days=40),
+    )
+    invoice = services.invoice_create(project=project, actor=alice, today=ISSUED_ON)
+    assert invoice.delivery_to == project.deadline_on
+    invoice = services.invoice_issue(invoice=invoice, actor=alice, today=ISSUED_ON)
+    xml = invoice_xml(invoice.snapshot)
+    _assert_clean(xml, en16931_report(xml))
+
+
 def test_the_validator_reports_an_empty_delivery_element() -> None:
     """The check the delivery fix is measured by does see an empty element."""
     xml = (
