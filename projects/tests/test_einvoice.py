@@ -28,6 +28,7 @@ from projects.einvoice.validation import (
     xrechnung_report,
     xrechnung_rules_report,
 )
+from projects.forms.invoices import InvoiceForm
 from projects.models import Invoice
 from projects.services import invoices as services
 
@@ -503,3 +504,27 @@ def test_the_xrechnung_rules_catch_a_missing_phone_and_a_bad_iban(alice: Any) ->
     report = xrechnung_report(xrechnung_xml(data, buyer_reference="04011000-12345-03"))
     assert "BR-DE-6" in {finding.rule for finding in report.errors}
     assert "BR-DE-19" in {finding.rule for finding in report.warnings}
+
+
+def test_the_freelancer_can_change_the_suggested_vat_treatment(
+    alice: Any, alice_client: Any
+) -> None:
+    project = ProjectFactory(owner=alice, client=ClientFactory(owner=alice))
+    invoice = services.invoice_create(project=project, actor=alice, today=ISSUED_ON)
+    page = alice_client.get(reverse("projects:invoice_edit", args=[invoice.pk]))
+    assert b'name="vat_treatment"' in page.content
+    form = InvoiceForm(
+        {
+            "issued_on": "",
+            "delivery_from": "2026-11-02",
+            "delivery_to": "2026-11-30",
+            "due_on": "",
+            "vat_treatment": "export",
+            "notes": "",
+        },
+        instance=invoice,
+    )
+    assert form.is_valid(), form.errors
+    services.invoice_update(invoice=invoice, fields=form.cleaned_data, lines=[], actor=alice)
+    invoice.refresh_from_db()
+    assert invoice.vat_treatment == Invoice.VatTreatment.EXPORT
