@@ -27,6 +27,9 @@ def test_it_saves_a_normalised_vat_id_and_leitweg_id(alice_client: Any, alice: A
     page = alice_client.get(reverse("clients:edit", args=[client.pk])).content.decode()
     assert 'name="vat_id"' in page
     assert 'name="leitweg_id"' in page
+    detail = alice_client.get(client.get_absolute_url()).content.decode()
+    assert "FR40303265045" in detail
+    assert "04011000-12345-03" in detail
 
 
 @pytest.mark.parametrize(
