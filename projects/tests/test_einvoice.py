@@ -528,3 +528,126 @@ def test_the_freelancer_can_change_the_suggested_vat_treatment(
     services.invoice_update(invoice=invoice, fields=form.cleaned_data, lines=[], actor=alice)
     invoice.refresh_from_db()
     assert invoice.vat_treatment == Invoice.VatTreatment.EXPORT
+
+
+def _remove(path: str) -> Any:
+    def mutate(root: Any) -> None:
+        for node in root.xpath(path, namespaces=NSMAP):
+            node.getparent().remove(node)
+
+    return mutate
+
+
+def _set(path: str, value: str) -> Any:
+    def mutate(root: Any) -> None:
+        for node in root.xpath(path, namespaces=NSMAP):
+            node.text = value
+
+    return mutate
+
+
+def _add_mandate(root: Any) -> None:
+    terms = root.xpath("//ram:SpecifiedTradePaymentTerms", namespaces=NSMAP)[0]
+    etree.SubElement(terms, f"{{{NSMAP['ram']}}}DirectDebitMandateID").text = "M-1"
+
+
+def _add_bad_skonto(root: Any) -> None:
+    terms = root.xpath("//ram:SpecifiedTradePaymentTerms", namespaces=NSMAP)[0]
+    terms[0].text = "#SKONTO#TAGE=7#PROZENT=2#\n"
+
+
+SELLER = "//ram:SellerTradeParty"
+CONTACT = f"{SELLER}/ram:DefinedTradeContact"
+BUYER = "//ram:BuyerTradeParty"
+BREAKS = {
+    "BR-DE-1": _remove("//ram:SpecifiedTradeSettlementPaymentMeans"),
+    "BR-DE-2": _remove(CONTACT),
+    "BR-DE-3": _remove(f"{SELLER}/ram:PostalTradeAddress/ram:CityName"),
+    "BR-DE-4": _remove(f"{SELLER}/ram:PostalTradeAddress/ram:PostcodeCode"),
+    "BR-DE-5": _remove(f"{CONTACT}/ram:PersonName"),
+    "BR-DE-6": _remove(f"{CONTACT}/ram:TelephoneUniversalCommunication"),
+    "BR-DE-7": _remove(f"{CONTACT}/ram:EmailURIUniversalCommunication"),
+    "BR-DE-8": _remove(f"{BUYER}/ram:PostalTradeAddress/ram:CityName"),
+    "BR-DE-9": _remove(f"{BUYER}/ram:PostalTradeAddress/ram:PostcodeCode"),
+    "BR-DE-14": _remove(
+        "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:RateApplicablePercent"
+    ),
+    "BR-DE-15": _remove("//ram:BuyerReference"),
+    "BR-DE-16": _remove(f"{SELLER}/ram:SpecifiedTaxRegistration"),
+    "BR-DE-17": _set("//rsm:ExchangedDocument/ram:TypeCode", "393"),
+    "BR-DE-18": _add_bad_skonto,
+    "BR-DE-21": _set("//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", "urn:x"),
+    "BR-DE-23-a": _remove("//ram:PayeePartyCreditorFinancialAccount"),
+    "BR-DE-23-b": _add_mandate,
+    "BR-DE-26": _set("//rsm:ExchangedDocument/ram:TypeCode", "384"),
+    "BR-DE-27": _set(f"{CONTACT}//ram:CompleteNumber", "ab"),
+    "BR-DE-28": _set(f"{CONTACT}//ram:URIID", "alice@@example"),
+    "BR-DE-30": _add_mandate,
+    "PEPPOL-EN16931-R001": _remove("//ram:BusinessProcessSpecifiedDocumentContextParameter"),
+    "PEPPOL-EN16931-R010": _remove(f"{BUYER}/ram:URIUniversalCommunication"),
+    "PEPPOL-EN16931-R020": _remove(f"{SELLER}/ram:URIUniversalCommunication"),
+}
+
+
+SAMPLE = {
+    "kind": "invoice",
+    "number": "2026-0001",
+    "issued_on": "2026-12-01",
+    "delivery_from": "2026-11-02",
+    "delivery_to": "2026-11-30",
+    "due_on": "2026-12-15",
+    "currency": "EUR",
+    "is_vat_exempt": False,
+    "vat_treatment": "standard",
+    "notes": "",
+    "seller": {
+        "name": "Alice",
+        "business_name": "Alice Design",
+        "street": "Hauptstraße 1",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "country": "Deutschland",
+        "email": "alice@example.com",
+        "phone": "+49 30 9876543",
+        "tax_number": "12/345/67890",
+        "vat_id": "DE123456789",
+        "iban": "DE89370400440532013000",
+        "bic": "COBADEFFXXX",
+    },
+    "buyer": {
+        "name": "Stadt Musterhausen",
+        "street": "Rathausplatz 1",
+        "postal_code": "12345",
+        "city": "Musterhausen",
+        "country": "Deutschland",
+        "email": "rechnung@musterhausen.example",
+        "vat_id": "",
+        "language": "de",
+    },
+    "lines": [
+        {
+            "description": "Design",
+            "quantity": "10",
+            "unit": "Std.",
+            "unit_price": "95.00",
+            "vat_rate": "19.00",
+            "net": "950.00",
+        }
+    ],
+    "totals": {
+        "rates": [{"rate": "19.00", "net": "950.00", "vat": "180.50"}],
+        "net": "950.00",
+        "vat": "180.50",
+        "gross": "1130.50",
+    },
+}
+
+
+@pytest.mark.parametrize("rule", list(BREAKS))
+def test_each_xrechnung_rule_catches_its_fault(rule: str) -> None:
+    """Each BR-DE check reports the rule when the XML breaks it (and not before)."""
+    xml = xrechnung_xml(SAMPLE, buyer_reference="04011000-12345-03")
+    assert rule not in xrechnung_rules_report(xml).rules()
+    root = etree.fromstring(xml)
+    BREAKS[rule](root)
+    assert rule in xrechnung_rules_report(etree.tostring(root)).rules()
