@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from crm.validators import LEITWEG_START_RE
+
 from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
 from .widgets import ClientPicker
 
@@ -134,7 +136,9 @@ class ClientForm(forms.ModelForm):
         return self.cleaned_data["vat_id"].replace(" ", "").upper()
 
     def clean_leitweg_id(self) -> str:
-        return self.cleaned_data["leitweg_id"].strip().upper()
+        """A Leitweg-ID in capitals; a company's own buyer reference as it was written."""
+        reference = " ".join(self.cleaned_data["leitweg_id"].split())
+        return reference.upper() if LEITWEG_START_RE.match(reference) else reference
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

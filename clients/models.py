@@ -137,7 +137,8 @@ class Client(OwnedModel):
         help_text=_("Your number for this client, e.g. from your accounting software."),
     )
     # For invoices: the buyer's VAT ID (reverse charge, § 13b UStG: BT-48 in the e-invoice) and
-    # the Leitweg-ID of a public-sector client (XRechnung buyer reference, BT-10).
+    # the Leitweg-ID of a public-sector client or the reference a company asks for (XRechnung
+    # buyer reference, BT-10).
     vat_id = models.CharField(
         _("VAT ID"),
         max_length=20,
@@ -146,12 +147,13 @@ class Client(OwnedModel):
         help_text=_("A business in another EU country: invoices then use the reverse charge."),
     )
     leitweg_id = models.CharField(
-        _("Leitweg-ID"),
+        _("Leitweg-ID or buyer reference"),
         max_length=46,
         blank=True,
         validators=[validate_leitweg_id],
         help_text=_(
-            "Public-sector clients in Germany give you one; invoices then also come as XRechnung."
+            "A public-sector client's Leitweg-ID, or the reference a company that asks for "
+            "XRechnung wants quoted; invoices then also come as XRechnung."
         ),
     )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)

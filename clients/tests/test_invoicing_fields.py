@@ -37,7 +37,7 @@ def test_it_saves_a_normalised_vat_id_and_leitweg_id(alice_client: Any, alice: A
     [
         ("vat_id", "123456789", "country prefix"),
         ("leitweg_id", "04011000-12345-04", "not a valid Leitweg-ID"),
-        ("leitweg_id", "Stadtverwaltung", "not a valid Leitweg-ID"),
+        ("leitweg_id", "04011000-1234", "not a valid Leitweg-ID"),
     ],
 )
 def test_it_refuses_a_malformed_id(
@@ -65,3 +65,12 @@ def test_a_vat_id_needs_its_country_prefix() -> None:
     validate_vat_id("DE 123 456 789")
     with pytest.raises(ValidationError):
         validate_vat_id("12/345/67890")
+
+
+def test_a_company_may_give_its_own_buyer_reference(alice_client: Any, alice: Any) -> None:
+    """A company that asks for XRechnung without a Leitweg-ID names its own reference."""
+    response = alice_client.post(
+        reverse("clients:create"), valid_form(leitweg_id="Bestellung 4711 / Einkauf")
+    )
+    assert response.status_code == 302
+    assert Client.objects.get(owner=alice).leitweg_id == "Bestellung 4711 / Einkauf"
