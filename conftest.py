@@ -363,3 +363,14 @@ def dovecot() -> Iterator[Any]:
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run Celery tasks in-process, so ``mailoutbox`` shows what the worker would send."""
+    from crm.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before

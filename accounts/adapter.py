@@ -9,10 +9,12 @@ from urllib.parse import quote
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import reverse
+
+from crm.mail import OutgoingMail
+from crm.tasks import mail_queue
 
 from .invitations import invitation_pending
 
@@ -56,13 +58,11 @@ class AccountAdapter(DefaultAccountAdapter):
         user.username = (user.email or "").strip()[:150]
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render the account e-mail now; hand it to a Celery task after the commit.
+        """Render the account e-mail now; ``crm.tasks.mail_queue`` sends it after the commit.
 
         The request never talks to the mail server: a slow or dead SMTP relay cannot hold a
         log-in, sign-up or reset page, and a rolled-back request sends nothing.
         """
-        from .tasks import account_mail_send
-
         message = self.render_mail(
             template_prefix,
             email,
@@ -76,20 +76,9 @@ class AccountAdapter(DefaultAccountAdapter):
             ),
             "",
         )
-        payload = {
-            "subject": message.subject,
-            "text": message.body,
-            "html": html,
-            "to": list(message.to),
-        }
-
-        def enqueue() -> None:
-            try:
-                account_mail_send.delay(**payload)
-            except Exception:  # kombu raises several types for a dead broker
-                logger.exception("Could not queue the account e-mail %s", template_prefix)
-
-        transaction.on_commit(enqueue)
+        mail_queue(
+            OutgoingMail(subject=message.subject, text=message.body, html=html, to=message.to)
+        )
 
 
 class MFAAdapter(DefaultMFAAdapter):

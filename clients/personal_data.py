@@ -18,7 +18,18 @@ PERSONAL_DATA = {
         # Issued invoices keep them in their snapshots (kept by law); the client row does not.
         "vat_id": "erased",
         "leitweg_id": "erased",
+        # The freelancer's own number for the client; the kept invoices refer to it.
+        "customer_number": "not personal",
     },
     "Contact": {"name": "erased", "role": "erased", "email": "erased", "phone": "erased"},
     "Note": {"body": "erased"},
+    # An uploaded client file lives a day at most (its bytes are not a text column); its name
+    # and the column mapping are the freelancer's.
+    "ImportUpload": {
+        "filename": "not personal",
+        "file_kind": "not personal",
+        "detected_format": "not personal",
+        "mapping": "not personal",
+    },
+    "ImportPreset": {"name": "not personal", "headers": "not personal", "mapping": "not personal"},
 }

@@ -17,6 +17,7 @@ PERSONAL_DATA = {
         "city": "not personal",
         "country": "not personal",
         "reply_to_email": "not personal",
+        "sender_email": "not personal",
         "phone": "not personal",
         "website": "not personal",
         "tax_number": "not personal",

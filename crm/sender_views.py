@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import senders
 from .forms import SenderAddressForm
 from .models import Profile
+from .sender_confirmation import sender_confirmation_send
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -37,7 +38,7 @@ def sender_address(request: HttpRequest) -> HttpResponse:
         return _back(request)
     address = form.cleaned_data["sender_email"]
     if senders.sender_address_set(profile=profile, address=address) or "resend" in request.POST:
-        if senders.sender_confirmation_send(profile=profile):
+        if sender_confirmation_send(profile=profile):
             messages.success(
                 request,
                 _("We sent a link to %(address)s. Open it to confirm the address is yours.")

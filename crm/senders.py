@@ -16,25 +16,18 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import logging
 import zoneinfo
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from .models import Profile
-
-logger = logging.getLogger(__name__)
 
 VERIFY_SALT = "crm.sender-address"
 VERIFY_MAX_AGE = datetime.timedelta(days=3)
@@ -139,41 +132,19 @@ def sender_address_set(*, profile: Profile, address: str) -> bool:
     if address.lower() == profile.sender_email.lower():
         return bool(address) and profile.sender_verified_at is None
     profile.sender_email = address
-    profile.sender_verified_at = None
+    # The account's own address, confirmed at sign-up (allauth's EmailAddress), needs no
+    # second link: one proof per address.
+    proven = bool(address) and account_address_verified(profile.user_id, address)
+    profile.sender_verified_at = timezone.now() if proven else None
     profile.save(update_fields=["sender_email", "sender_verified_at", "updated_at"])
-    return bool(address)
+    return bool(address) and not proven
 
 
-# One confirmation mail per freelancer in this time: the form must not become a way to send
-# mail to strangers' addresses in bulk.
-CONFIRMATION_INTERVAL = datetime.timedelta(minutes=2)
-
-
-def sender_confirmation_send(*, profile: Profile) -> bool:
-    """Mail the confirmation link to the sender address, after commit; return whether it goes.
-
-    At most one mail per freelancer in ``CONFIRMATION_INTERVAL`` (kept in the cache; a cache
-    that does not answer lets the mail go).
-    """
-    if not profile.sender_email:
-        return False
-    key = f"sender-confirmation:{profile.user_id}"
-    try:
-        first = cache.add(key, 1, timeout=CONFIRMATION_INTERVAL.total_seconds())
-    except Exception:  # no cache: send; the interval is a courtesy, not a lock
-        logger.warning("No cache for the sender-link interval", exc_info=True)
-        first = True
-    if not first:
-        return False
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "crm:sender_verify", args=[sender_token(profile)]
-    )
-    with translation.override(profile.language):
-        context = {"name": profile.name, "link": link, "address": profile.sender_email}
-        subject = " ".join(render_to_string("crm/sender_verify_subject.txt", context).split())
-        body = render_to_string("crm/sender_verify_email.txt", context)
-    address = profile.sender_email
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
+def account_address_verified(user_id: int, address: str) -> bool:
+    """Return whether ``address`` is one of the user's account addresses, confirmed by link."""
+    return EmailAddress.objects.filter(
+        user_id=user_id, email__iexact=address, verified=True
+    ).exists()
 
 
 class SenderTokenError(Exception):

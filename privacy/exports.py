@@ -8,16 +8,19 @@ import logging
 import zipfile
 from typing import Any
 
+from django.conf import settings
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
+from banking.models import Allocation, BankEntry, KnownAccount
 from clients.models import Client, Contact, Note, Tag
 from communications.models import Message
 from crm.audit import audit_record
 from crm.models import AuditEntry, Profile
+from inbox.models import Blob, MailAttachment, Mailbox
 from portal.models import PortalLink
 from projects.models import (
     ChangeRequest,
@@ -33,8 +36,9 @@ from projects.models import (
     ScopeItem,
 )
 from timeline.models import Activity
+from timetracking.models import Expense, Retainer, TimeEntry
 
-from .erasure import ClientErasedError, client_erased_entry
+from .erasure import ClientErasedError, client_erased_entry, client_mails
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +94,41 @@ def _write_pdf(archive: zipfile.ZipFile, name: str, render: Any, obj: Any) -> No
         archive.writestr(name, bytes(pdf))
 
 
+def _client_files(client: Client) -> dict[str, str]:
+    """Return {file name: JSON} of every row stored about ``client``."""
+    return {
+        "client.json": _dump(Client.objects.filter(pk=client.pk)),
+        "tags.json": _dump(Tag.objects.filter(clients=client)),
+        "contacts.json": _dump(Contact.objects.filter(client=client)),
+        "notes.json": _dump(Note.objects.filter(client=client)),
+        "projects.json": _dump(Project.objects.filter(client=client)),
+        "scope_items.json": _dump(ScopeItem.objects.filter(project__client=client)),
+        "milestones.json": _dump(Milestone.objects.filter(project__client=client)),
+        "revision_rounds.json": _dump(RevisionRound.objects.filter(project__client=client)),
+        "change_requests.json": _dump(ChangeRequest.objects.filter(project__client=client)),
+        "offers.json": _dump(Offer.objects.filter(project__client=client)),
+        "offer_lines.json": _dump(OfferLine.objects.filter(offer__project__client=client)),
+        "invoices.json": _dump(Invoice.objects.filter(client=client)),
+        "invoice_lines.json": _dump(InvoiceLine.objects.filter(invoice__client=client)),
+        "payments.json": _dump(Payment.objects.filter(invoice__client=client)),
+        "messages.json": _dump(Message.objects.filter(client=client)),
+        "activities.json": _dump(Activity.objects.filter(client=client)),
+        "received_mails.json": _dump(client_mails(client)),
+        "received_attachments.json": _dump(
+            MailAttachment.objects.filter(mail__in=client_mails(client)), exclude={"blob"}
+        ),
+        "time_entries.json": _dump(TimeEntry.objects.filter(project__client=client)),
+        "expenses.json": _dump(Expense.objects.filter(project__client=client)),
+        "retainers.json": _dump(Retainer.objects.filter(project__client=client)),
+        "known_bank_accounts.json": _dump(KnownAccount.objects.filter(client=client)),
+        "bank_bookings.json": _dump(
+            BankEntry.objects.filter(
+                pk__in=Allocation.objects.filter(invoice__client=client).values("entry_id")
+            )
+        ),
+    }
+
+
 def client_export_zip(*, client: Client, actor: Any) -> bytes:
     """Return a ZIP of everything stored about ``client`` and write an audit entry.
 
@@ -97,27 +136,9 @@ def client_export_zip(*, client: Client, actor: Any) -> bytes:
     """
     if client_erased_entry(client=client):
         raise ClientErasedError
-    projects = Project.objects.filter(client=client)
     offers = Offer.objects.filter(project__client=client)
     invoices = Invoice.objects.filter(client=client)
-    files = {
-        "client.json": _dump(Client.objects.filter(pk=client.pk)),
-        "tags.json": _dump(Tag.objects.filter(clients=client)),
-        "contacts.json": _dump(Contact.objects.filter(client=client)),
-        "notes.json": _dump(Note.objects.filter(client=client)),
-        "projects.json": _dump(projects),
-        "scope_items.json": _dump(ScopeItem.objects.filter(project__client=client)),
-        "milestones.json": _dump(Milestone.objects.filter(project__client=client)),
-        "revision_rounds.json": _dump(RevisionRound.objects.filter(project__client=client)),
-        "change_requests.json": _dump(ChangeRequest.objects.filter(project__client=client)),
-        "offers.json": _dump(offers),
-        "offer_lines.json": _dump(OfferLine.objects.filter(offer__project__client=client)),
-        "invoices.json": _dump(invoices),
-        "invoice_lines.json": _dump(InvoiceLine.objects.filter(invoice__client=client)),
-        "payments.json": _dump(Payment.objects.filter(invoice__client=client)),
-        "messages.json": _dump(Message.objects.filter(client=client)),
-        "activities.json": _dump(Activity.objects.filter(client=client)),
-    }
+    files = _client_files(client)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -213,12 +234,18 @@ def _other_owned_models(user: Any) -> dict[str, str]:
         AuditEntry,
     }
     files = {}
-    for app_label in ("clients", "projects", "communications", "crm"):
-        for model in apps.get_app_config(app_label).get_models():
-            if model in known or model._meta.abstract:
+    # Secrets stay out: the mailbox password (encrypted) and its fetch token; raw mails are
+    # bytes (their text is in inbox_inboundmail.json).
+    secrets = {Mailbox: {"password_token", "fetch_token"}}
+    skipped = {Blob}
+    for config in apps.get_app_configs():
+        if not config.path.startswith(str(settings.BASE_DIR)):
+            continue
+        for model in config.get_models():
+            if model in known or model in skipped or model._meta.abstract:
                 continue
             if any(f.name == "owner" and f.is_relation for f in model._meta.concrete_fields):
                 files[f"{model._meta.label_lower.replace('.', '_')}.json"] = _dump(
-                    model._default_manager.filter(owner=user)
+                    model._default_manager.filter(owner=user), exclude=secrets.get(model)
                 )
     return files

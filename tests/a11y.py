@@ -66,6 +66,11 @@ SNAPSHOT_JS = """
 })();
 """
 
+# How many of the page's stylesheets did not load.
+STYLES_MISSING_JS = """
+() => [...document.querySelectorAll('link[rel="stylesheet"]')].filter((l) => !l.sheet).length
+"""
+
 # Runs in the scanner page: open every <details>, then axe and a duplicate-id check.
 SCAN_JS = """
 async (tags) => {
@@ -232,8 +237,13 @@ def axe_scan(new_context: Any, snapshots: list[Snapshot]) -> list[str]:
         for snapshot in snapshots:
             current["snapshot"] = snapshot
             page.set_viewport_size({"width": snapshot.width, "height": snapshot.height})
-            page.goto("about:blank")  # a new document even when only the #fragment differs
-            page.goto(snapshot.url.partition("#")[0], wait_until="load")
+            for _attempt in range(3):
+                page.goto("about:blank")  # a new document even when only the #fragment differs
+                page.goto(snapshot.url.partition("#")[0], wait_until="load")
+                # A stylesheet the busy live server did not deliver would make axe judge
+                # colours against the wrong background: load the snapshot again.
+                if page.evaluate(STYLES_MISSING_JS) == 0:
+                    break
             page.add_script_tag(content=axe)
             violations = page.evaluate(SCAN_JS, WCAG_TAGS)
             for violation in violations:

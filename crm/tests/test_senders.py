@@ -101,7 +101,11 @@ def test_it_falls_back_to_the_operator_address_until_allowed(
 
 
 def test_it_confirms_an_address_through_the_mailed_link(
-    alice: Any, operator: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    alice: Any,
+    operator: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+    eager_celery: None,
 ) -> None:
     operator.CLIENT_MAIL_FROM = "freelancer"
     from django.core.cache import cache
@@ -140,6 +144,31 @@ def test_a_changed_address_needs_a_new_confirmation(alice: Any, operator: Any) -
     assert senders.sender_address_set(profile=profile, address="ANNA@neu.example") is True
 
 
+def test_the_confirmed_account_address_needs_no_second_link(
+    alice: Any,
+    operator: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+    eager_celery: None,
+) -> None:
+    """One proof per address: the address confirmed at sign-up is the sender at once."""
+    from allauth.account.models import EmailAddress
+
+    operator.CLIENT_MAIL_FROM = "freelancer"
+    EmailAddress.objects.update_or_create(
+        user=alice, email=alice.email, defaults={"verified": True, "primary": True}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(
+            reverse("crm:sender_address"), {"sender-sender_email": alice.email.upper()}
+        )
+    assert response.status_code == 302
+    assert mailoutbox == []
+    alice.profile.refresh_from_db()
+    assert alice.profile.sender_verified_at is not None
+    assert senders.sender_for(alice.profile).own_address
+
+
 def test_a_link_expires_after_three_days(alice: Any, operator: Any) -> None:
     profile = verified(alice, "anna@weber-design.example")
     profile.sender_verified_at = None
@@ -169,7 +198,11 @@ def test_it_refuses_an_invalid_address_with_a_message(alice: Any) -> None:
 
 
 def test_it_sends_at_most_one_link_in_two_minutes(
-    alice: Any, operator: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    alice: Any,
+    operator: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+    eager_celery: None,
 ) -> None:
     from django.core.cache import cache
 

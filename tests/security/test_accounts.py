@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pyotp
@@ -25,21 +24,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation
-from crm.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse 42"
 STRONG = "Blue-harbour-lantern-97"
 SECRET = pyotp.random_base32()
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Run account mail tasks in-process, so mailoutbox shows what the worker would send."""
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
 
 
 def post_committed(client: Client, capture: Any, url: str, data: dict[str, Any]) -> Any:

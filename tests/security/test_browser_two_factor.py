@@ -9,15 +9,12 @@ credentials, which django-allauth verifies with python-fido2.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pyotp
 import pytest
 from allauth.mfa.models import Authenticator
 from playwright.sync_api import expect
-
-from crm.celery import app as celery_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse 42"
@@ -28,14 +25,6 @@ def console_errors(page: Any) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     return errors
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
 
 
 def log_in_with_password(page: Any) -> None:

@@ -9,6 +9,8 @@ name and IP, and audit entries of the project and change request.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from banking.models import KnownAccount
 from clients.csv_io import COLUMNS
 from clients.import_fields import mapping_detect
 from clients.import_files import table_read
@@ -26,11 +29,14 @@ from clients.models import Client
 from communications.models import ReminderPause
 from communications.planners.reminder_upkeep import reminder_pause
 from communications.services import message_compose
+from inbox.models import Blob, InboundMail
+from inbox.services import Delivery, mail_record, mailbox_save
+from inbox.tests.conftest import mime
 from portal.models import PortalLink
 from portal.views import portal_change_request_create, portal_offer_accept
 from privacy.erasure import client_erase
+from privacy.exports import client_export_zip
 from privacy.registry import ERASED, KEPT_BY_LAW, classification, text_fields
-from projects import services as project_services
 from projects.models import (
     ChangeRequest,
     Invoice,
@@ -40,6 +46,12 @@ from projects.models import (
     OfferLine,
     Project,
 )
+from projects.services.change_requests import change_request_accept, change_request_decline
+from projects.services.invoices import invoice_create, invoice_issue, invoice_record_payment
+from projects.services.offers import offer_create, offer_send
+from projects.services.project import project_update
+from timetracking.models import TimeEntry
+from timetracking.services import entry_create
 
 pytestmark = pytest.mark.django_db
 
@@ -95,10 +107,8 @@ def seed(alice: Any, alice_client: Any) -> dict[str, Any]:
         status=Project.Status.ACTIVE,
         fixed_price=Decimal("1000.00"),
     )
-    before = {"title": project.title}
     project.title = f"Neue Website für {NAME}"
-    project.save()
-    project_services.project_update(project=project, before=before, actor=alice)
+    project_update(project=project, actor=alice)
     Milestone.objects.create(
         project=project,
         title=f"Abnahme bei {NAME}",
@@ -107,11 +117,11 @@ def seed(alice: Any, alice_client: Any) -> dict[str, Any]:
     )
 
     # An offer sent (kept by law), accepted in the portal with her typed name and IP.
-    offer = project_services.offer_create(project=project, actor=alice)
+    offer = offer_create(project=project, actor=alice)
     OfferLine.objects.create(
         offer=offer, description="Gestaltung", quantity=1, unit_price=Decimal("1000.00")
     )
-    offer = project_services.offer_send(offer=offer, actor=alice)
+    offer = offer_send(offer=offer, actor=alice)
     link = PortalLink.objects.create(owner=alice, project=project)
     result = portal_offer_accept(
         link=link,
@@ -131,7 +141,7 @@ def seed(alice: Any, alice_client: Any) -> dict[str, Any]:
         description=f"Bitte rufen Sie mich an: {PHONE}. Gruß, {NAME}",
         now=timezone.now(),
     )
-    project_services.change_request_accept(
+    change_request_accept(
         change_request=first, price=Decimal("200.00"), deadline_impact_days=3,
         amend_offer=False, actor=alice,
     )  # fmt: skip
@@ -141,19 +151,19 @@ def seed(alice: Any, alice_client: Any) -> dict[str, Any]:
         description=f"Lieferung an {STREET}",
         now=timezone.now(),
     )
-    project_services.change_request_decline(
+    change_request_decline(
         change_request=second, alternative=f"Ein Katalog für {NAME}", actor=alice
     )
     assert ChangeRequest.objects.filter(project=project).exclude(reply_body="").exists()
 
     # An invoice issued (kept by law) with a payment whose note names her.
-    invoice = project_services.invoice_create(project=project, actor=alice, offer=offer)
+    invoice = invoice_create(project=project, actor=alice, offer=offer)
     if not invoice.lines.exists():
         InvoiceLine.objects.create(
             invoice=invoice, description="Gestaltung", quantity=1, unit_price=Decimal("1000.00")
         )
-    invoice = project_services.invoice_issue(invoice=invoice, actor=alice)
-    project_services.invoice_record_payment(
+    invoice = invoice_issue(invoice=invoice, actor=alice)
+    invoice_record_payment(
         invoice=invoice, amount=Decimal("100.00"), paid_on=timezone.localdate(),
         note=f"Überweisung {NAME}",
     )  # fmt: skip
@@ -168,6 +178,33 @@ def seed(alice: Any, alice_client: Any) -> dict[str, Any]:
         body=f"Liebe {NAME}, wie besprochen an {STREET}.",
         subject=f"Für {NAME}",
     )
+
+    # A reply from her, received by the inbox (raw message and attachment stored), a time
+    # entry that describes her call, and her bank account, learned from a payment.
+    raw = mime(
+        sender=f"{NAME} <{EMAIL}>",
+        to="alice@example.com",
+        subject=f"Rückruf {NAME}",
+        text=f"Erreichbar unter {PHONE}, {STREET}.",
+        attachments=[("anschrift.txt", f"{NAME}, {STREET}".encode(), "text/plain")],
+    )
+    mailbox = mailbox_save(
+        owner=alice,
+        data={"host": "imap.example.com", "port": 993, "security": "tls", "username": "alice",
+              "folder": "INBOX", "is_active": True},
+        password="pw",
+    )  # fmt: skip
+    mail, _created = mail_record(mailbox=mailbox, delivery=Delivery(raw=raw))
+    assert mail.client_id == client.pk
+    entry_create(
+        entry=TimeEntry(
+            project=project, work_on=timezone.localdate(), seconds=1800,
+            description=f"Telefonat mit {NAME} ({PHONE})",
+        ),
+        actor=alice,
+    )  # fmt: skip
+    KnownAccount.objects.create(owner=alice, client=client, iban="DE02120300000000202051",
+                                name=NAME)  # fmt: skip
     return {"client": client, "project": project, "offer": offer, "invoice": invoice}
 
 
@@ -256,6 +293,10 @@ def test_it_leaves_the_client_only_in_the_documents_the_law_keeps(
     assert offer.accepted_ip is None
     assert not find(PORTAL_IP)
     assert not ReminderPause.objects.filter(owner=alice).exists()
+    assert not InboundMail.objects.filter(owner=alice).exists()
+    assert not Blob.objects.filter(owner=alice).exists()
+    assert not KnownAccount.objects.filter(owner=alice).exists()
+    assert TimeEntry.objects.get(project=seeded["project"]).seconds == 1800
     # Bob's client of the same name is untouched.
     bobs.refresh_from_db()
     assert (bobs.name, bobs.email) == (NAME, EMAIL)
@@ -323,3 +364,13 @@ def test_it_erases_twice_without_changing_anything(alice: Any, alice_client: Any
     again = client_erase(client=seeded["client"], actor=alice)
     assert again.already_erased
     assert find("Gelöschter Kunde") == snapshot
+
+
+def test_it_exports_what_it_erases(alice: Any, alice_client: Any) -> None:
+    """Art. 15 shows her what Art. 17 deletes: received mails, time notes, bank accounts."""
+    seeded = seed(alice, alice_client)
+    archive = zipfile.ZipFile(io.BytesIO(client_export_zip(client=seeded["client"], actor=alice)))
+    assert PHONE in archive.read("received_mails.json").decode()
+    assert "anschrift.txt" in archive.read("received_attachments.json").decode()
+    assert PHONE in archive.read("time_entries.json").decode()
+    assert "DE02120300000000202051" in archive.read("known_bank_accounts.json").decode()

@@ -99,6 +99,33 @@ def test_it_drives_the_timer_from_the_project_page_and_the_navigation(
     assert errors == []
 
 
+def test_it_starts_and_stops_the_timer_with_the_keyboard_alone(page: Any, alice: Any) -> None:
+    """The navigation's timer menu: Enter opens it, the arrow keys choose, Enter starts."""
+    project = _project(alice)
+    errors = _console(page)
+    browser_log_in(page, next_url="/clients/")
+    menu = page.locator("#timer-nav #timer-menu")
+    expect(menu).to_be_visible()
+    menu.focus()
+    page.keyboard.press("Enter")
+    item = page.get_by_role("button", name=re.compile("Website-Relaunch"))
+    expect(item).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(item).to_be_focused()
+    page.keyboard.press("Enter")
+    stop = page.locator("#timer-nav #timer-stop")
+    expect(stop).to_be_visible()
+    assert Timer.objects.get(owner=alice).project == project
+
+    page.wait_for_timeout(1100)
+    stop.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#timer-nav #timer-menu")).to_be_visible()
+    assert not Timer.objects.filter(owner=alice).exists()
+    assert TimeEntry.objects.get(owner=alice).project == project
+    assert errors == []
+
+
 def test_it_asks_about_a_timer_left_running_and_keeps_it(page: Any, alice: Any) -> None:
     project = _project(alice)
     Timer.objects.create(

@@ -78,8 +78,8 @@ def test_it_saves_a_cell_in_place_with_htmx(alice_client: Any, project: Any) -> 
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert f'<span id="row-total-{project.pk}" hx-swap-oob="true">2.50</span>' in body
-    assert '<span id="week-total" hx-swap-oob="true">2.50</span>' in body
+    assert f'<span id="row-total-{project.pk}" data-hx-swap-oob="true">2.50</span>' in body
+    assert '<span id="week-total" data-hx-swap-oob="true">2.50</span>' in body
 
 
 def test_it_refuses_bad_cells_and_saves_nothing(alice_client: Any, project: Any) -> None:
