@@ -651,3 +651,28 @@ def test_each_xrechnung_rule_catches_its_fault(rule: str) -> None:
     root = etree.fromstring(xml)
     BREAKS[rule](root)
     assert rule in xrechnung_rules_report(etree.tostring(root)).rules()
+
+
+def test_the_check_command_reports_every_issued_invoice(alice: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _with_phone(alice)
+    _issue(alice, client=_public_client(alice))
+    _issue(alice)
+    out = StringIO()
+    call_command("einvoice_check", "--user", "alice", "--xrechnung", stdout=out)
+    assert out.getvalue().strip() == "2 invoices checked, 0 with errors."
+
+
+def test_the_check_command_fails_on_a_broken_invoice(alice: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    invoice = _issue(alice)
+    snapshot = invoice.snapshot
+    snapshot["totals"]["gross"] = "1.00"  # BR-CO-15: gross = net + VAT
+    Invoice.objects.filter(pk=invoice.pk).update(snapshot=snapshot)
+    with pytest.raises(CommandError):
+        call_command("einvoice_check", stdout=io.StringIO())
