@@ -12,8 +12,10 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanTextMixin
 
-class LoginForm(account_forms.LoginForm):
+
+class LoginForm(CleanTextMixin, account_forms.LoginForm):
     """Log in with e-mail address or username (crm.backends.EmailOrUsernameBackend)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -22,7 +24,7 @@ class LoginForm(account_forms.LoginForm):
         self.fields["login"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
 
 
-class SignupForm(account_forms.SignupForm):
+class SignupForm(CleanTextMixin, account_forms.SignupForm):
     """Sign up with name, e-mail and password; the e-mail doubles as the username."""
 
     display_name = forms.CharField(
@@ -59,7 +61,7 @@ class SignupForm(account_forms.SignupForm):
         return user
 
 
-class ChangePasswordForm(account_forms.ChangePasswordForm):
+class ChangePasswordForm(CleanTextMixin, account_forms.ChangePasswordForm):
     """Change the password, asking for the old one first (rate-limited by allauth)."""
 
 
@@ -75,7 +77,7 @@ def _second_factor_allowed(user: Any) -> bool:
     return False
 
 
-class AuthenticateForm(mfa_forms.AuthenticateForm):
+class AuthenticateForm(CleanTextMixin, mfa_forms.AuthenticateForm):
     """The second step of a log-in: a TOTP or recovery code, throttled by django-axes."""
 
     def clean_code(self) -> str:
@@ -84,7 +86,7 @@ class AuthenticateForm(mfa_forms.AuthenticateForm):
         return super().clean_code()
 
 
-class ReauthenticateForm(mfa_forms.ReauthenticateForm):
+class ReauthenticateForm(CleanTextMixin, mfa_forms.ReauthenticateForm):
     """Confirm it is still you with a code before a security change, throttled the same."""
 
     def clean_code(self) -> str:

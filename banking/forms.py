@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.templatetags.crm_format import format_money
+from crm.text import CleanForm
 from projects.models import Invoice
 
 from .formats import MAX_BYTES
@@ -18,7 +19,7 @@ from .formats import MAX_BYTES
 ALLOCATION_ROWS = 3
 
 
-class StatementUploadForm(forms.Form):
+class StatementUploadForm(CleanForm):
     file = forms.FileField(
         label=_("Bank statement"),
         help_text=_(
@@ -87,7 +88,7 @@ def invoice_label(invoice: Invoice) -> str:
     return f"{invoice.number} · {invoice.client.name} · {due}"
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(CleanForm):
     invoice = forms.ModelChoiceField(
         label=_("Invoice"), queryset=Invoice.objects.none(), required=False
     )

@@ -86,7 +86,7 @@ def prepare() -> tuple[Offer, Invoice]:
             street="Lindenallee 4",
             postal_code="80331",
             city="München",
-            country="Deutschland",
+            country="DE",
         )
         project = Project.objects.create(
             owner=user,

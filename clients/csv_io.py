@@ -118,9 +118,10 @@ def vcard_for(client: Client) -> str:
     for phone in dict.fromkeys(p for p in (client.phone, contact and contact.phone) if p):
         lines.append(f"TEL;TYPE=WORK,VOICE:{vcard_escape(phone)}")
     if client.street or client.city or client.postal_code:
+        country = str(client.country.name) if client.country else ""  # in the reader's language
         address = ";".join(
             vcard_escape(part)
-            for part in ("", "", client.street, client.city, "", client.postal_code, client.country)
+            for part in ("", "", client.street, client.city, "", client.postal_code, country)
         )
         lines.append(f"ADR;TYPE=WORK:{address}")
     if client.website:

@@ -181,7 +181,7 @@ def _client(index: int, user: Any, rng: Any) -> Client:
         f"{rng.randint(1, 120)}",
         postal_code=postal_code,
         city=city,
-        country="Deutschland" if german else "United Kingdom",
+        country="DE" if german else "GB",
         language=Client.Language.GERMAN if german else Client.Language.ENGLISH,
         form_of_address=(
             Client.FormOfAddress.INFORMAL if informal else Client.FormOfAddress.FORMAL

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanForm, CleanModelForm
 from crm.validators import LEITWEG_START_RE
 
 from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
@@ -46,7 +47,7 @@ def clean_tag_names(value: str) -> list[str]:
     return names
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(CleanModelForm):
     """Every field of a client; tags typed as a comma-separated list."""
 
     website = forms.URLField(
@@ -153,7 +154,7 @@ class ClientForm(forms.ModelForm):
         return clean_tag_names(self.cleaned_data["tag_names"])
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(CleanModelForm):
     class Meta:
         model = Contact
         fields = ("name", "role", "email", "phone", "is_primary")
@@ -183,7 +184,7 @@ ContactFormSet = inlineformset_factory(
 )
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(CleanModelForm):
     class Meta:
         model = Note
         fields = ("kind", "noted_on", "body", "is_pinned")
@@ -222,7 +223,7 @@ class NoteQuickAddForm(NoteForm):
         self.fields["noted_on"].initial = timezone.localdate
 
 
-class ClientFilterForm(forms.Form):
+class ClientFilterForm(CleanForm):
     """The search and filters of the client list (GET)."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
@@ -267,7 +268,7 @@ class ClientFilterForm(forms.Form):
         }
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(CleanForm):
     file = forms.FileField(
         label=_("File with your clients"),
         help_text=_(
@@ -291,7 +292,7 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-class ImportMappingForm(forms.Form):
+class ImportMappingForm(CleanForm):
     """One choice per column of the file: the client field it goes to, or "ignore"."""
 
     save_preset = forms.BooleanField(label=_("Save this mapping for the next file"), required=False)
@@ -346,7 +347,7 @@ class ImportMappingForm(forms.Form):
         }
 
 
-class ImportConfirmForm(forms.Form):
+class ImportConfirmForm(CleanForm):
     skip_errors = forms.BooleanField(
         label=_("Leave out the rows with errors and import the others"), required=False
     )

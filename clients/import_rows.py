@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.audit import audit_changes, audit_record, audit_snapshot
+from crm.countries import country_code
 from crm.models import AuditEntry
 
 from .forms import ClientForm, ContactForm, clean_tag_names
@@ -81,23 +82,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "pausiert": "paused",
     },
 }
-GERMAN_COUNTRIES = {
-    "de",
-    "deu",
-    "deutschland",
-    "germany",
-    "at",
-    "aut",
-    "österreich",
-    "osterreich",
-    "austria",
-    "ch",
-    "che",
-    "schweiz",
-    "switzerland",
-    "liechtenstein",
-    "li",
-}
+GERMAN_SPEAKING = {"DE", "AT", "CH", "LI"}  # countries whose clients get German documents
 MULTI_VALUE = re.compile(r"\s*:::\s*")  # Google Contacts joins several values with " ::: "
 
 
@@ -238,13 +223,24 @@ def _row(
                 )
                 continue
             value = code
+        elif target == "country":
+            value = country_code(value)
+            if not value:
+                row.errors.append(
+                    _(
+                        "%(column)s: “%(value)s” is not a country we know: write its name "
+                        "(German or English) or its two-letter code, e.g. DE."
+                    )
+                    % {"column": _quote(sources[target]), "value": values[target]}
+                )
+                continue
         elif target == "payment_terms_days":
             digits = re.search(r"\d+", value)
             value = digits.group() if digits else value
         data[target] = value
         given.add(target)
-    if "language" not in given and values.get("country"):
-        data["language"] = "de" if values["country"].casefold() in GERMAN_COUNTRIES else "en"
+    if "language" not in given and data.get("country"):
+        data["language"] = "de" if data["country"] in GERMAN_SPEAKING else "en"
         given.add("language")
     if not data.get("name"):
         row.errors.append(

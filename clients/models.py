@@ -9,7 +9,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from crm.countries import address_country_line
 from crm.models import OwnedModel, OwnedQuerySet, TimestampedModel
 from crm.tone import Tone, tone_for
 from crm.validators import validate_leitweg_id, validate_phone, validate_vat_id
@@ -91,7 +93,12 @@ class Client(OwnedModel):
     street = models.CharField(_("street and number"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    # A country typed as text (before countries were codes, or in an import) that was not
+    # recognised: shown for the freelancer to pick the country; cleared when they do.
+    country_unrecognised = models.CharField(
+        _("country as typed, not recognised"), max_length=100, blank=True
+    )
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.GERMAN
     )
@@ -197,9 +204,15 @@ class Client(OwnedModel):
 
     @property
     def postal_lines(self) -> list[str]:
-        """Return the postal address as lines, for the address field of a letter."""
+        """Return street and city as lines (the country is a field of its own)."""
         city_line = " ".join(part for part in (self.postal_code, self.city) if part)
-        return [line for line in (self.street, city_line, self.country) if line]
+        return [line for line in (self.street, city_line) if line]
+
+    def letter_lines(self, *, home: str) -> list[str]:
+        """Return the address lines of a letter from a sender in the country ``home`` (DIN
+        5008: a country line, in capitals, only for a foreign address)."""
+        country = address_country_line(self.country.code, home=home, language=self.language)
+        return [*self.postal_lines, country] if country else self.postal_lines
 
 
 # The fields a freelancer edits on a client, in form order (form, CSV and audit log share it).

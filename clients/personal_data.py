@@ -13,6 +13,7 @@ PERSONAL_DATA = {
         "postal_code": "erased",
         "city": "erased",
         "country": "erased",
+        "country_unrecognised": "erased",
         "salutation": "erased",
         "sign_off": "erased",
         # Issued invoices keep them in their snapshots (kept by law); the client row does not.

@@ -169,6 +169,8 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
     with transaction.atomic():
         client = form.save(commit=False)
         client.owner = user
+        if client.country:  # chosen from the list: the flag of a text not recognised goes
+            client.country_unrecognised = ""
         client.save()
         form.save_m2m()
         tags_before = {tag.name for tag in client.tags.all()} if not is_new else set()

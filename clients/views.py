@@ -124,8 +124,9 @@ def client_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def client_create(request: HttpRequest) -> HttpResponse:
-    """Create a client with contacts."""
-    return _client_form(request, Client(owner=request.user))
+    """Create a client with contacts (in the freelancer's own country until changed)."""
+    country = request.user.profile_or_default.country
+    return _client_form(request, Client(owner=request.user, country=country))
 
 
 @login_required

@@ -168,7 +168,7 @@ def offer_context(offer: Any, language: str) -> dict[str, Any]:
         "number": offer.number,
         "version": offer.version,
         "valid_until": date_text(offer.valid_until, language),
-        "total": format_money(offer.total_gross, "EUR", language),
+        "total": format_money(offer.total_gross, offer.project.currency, language),
     }
 
 
@@ -177,7 +177,11 @@ def change_request_context(change_request: Any, language: str) -> dict[str, Any]
     return {
         "title": change_request.title,
         "description": change_request.description,
-        "price": format_money(price, "EUR", language) if price is not None else "",
+        "price": (
+            format_money(price, change_request.project.currency, language)
+            if price is not None
+            else ""
+        ),
         "deadline_impact_days": change_request.deadline_impact_days,
         "alternative": change_request.alternative,
     }

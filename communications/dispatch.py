@@ -27,9 +27,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from crm.mail import MailError, OutgoingMail, connection_open, mail_build, new_message_id
+from crm.pdf import DocumentError
 from crm.senders import sender_for
 
 from . import replies
@@ -207,6 +209,14 @@ def _mark_held(message: Message, reason: str, now: datetime.datetime) -> None:
     )
 
 
+def _document_held_reason(message: Message, error: DocumentError) -> str:
+    with translation.override(message.owner.profile_or_default.language):
+        return _(
+            "%(document)s could not be built, so the mail was not sent without it. "
+            "Open the document in the app to see what to do."
+        ) % {"document": error}
+
+
 def _build(message: Message) -> tuple[Any, str]:
     sender = sender_for(message.owner.profile_or_default)
     message_id = new_message_id(sender.msgid_domain)
@@ -293,6 +303,10 @@ def _build_all(
             email, message_id = _build(message)
         except MailError as exc:
             _mark_held(message, str(exc), now)
+            result.held += 1
+            continue
+        except DocumentError as exc:  # an attachment whose data cannot be built: no retry helps
+            _mark_held(message, _document_held_reason(message, exc), now)
             result.held += 1
             continue
         except Exception as exc:  # an attachment that cannot be rendered: retry, then fail

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.widgets import ClientPicker
+from crm.text import CleanForm, CleanModelForm
 from timeline.models import Activity
 
 from .models import ClientCommunication, CommunicationSettings, Message, MessageTemplate
@@ -23,7 +24,7 @@ QUIET_HOURS_WIDGETS = {
 }
 
 
-class MessageFilterForm(forms.Form):
+class MessageFilterForm(CleanForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Message.Status.choices]
     )
@@ -43,14 +44,14 @@ class MessageFilterForm(forms.Form):
         self.fields["client"].queryset = Client.objects.owned_by(user).only("pk", "name")
 
 
-class MessageEditForm(forms.Form):
+class MessageEditForm(CleanForm):
     subject = forms.CharField(label=_("Subject"), max_length=300)
     body_text = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 14}), max_length=50_000
     )
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(CleanForm):
     send_after = forms.DateTimeField(label=_("Send after"), widget=DATETIME_WIDGET)
 
     def clean_send_after(self) -> datetime.datetime:
@@ -60,7 +61,7 @@ class RescheduleForm(forms.Form):
         return value
 
 
-class ComposeForm(forms.Form):
+class ComposeForm(CleanForm):
     subject = forms.CharField(label=_("Subject"), max_length=300)
     body = forms.CharField(
         label=_("Message"),
@@ -70,7 +71,7 @@ class ComposeForm(forms.Form):
     )
 
 
-class ActivityLogForm(forms.Form):
+class ActivityLogForm(CleanForm):
     kind = forms.ChoiceField(
         label=_("What"),
         choices=[(Activity.Kind.CALL, _("Call")), (Activity.Kind.MEETING, _("Meeting"))],
@@ -85,7 +86,7 @@ class ActivityLogForm(forms.Form):
     )
 
 
-class CommunicationSettingsForm(forms.ModelForm):
+class CommunicationSettingsForm(CleanModelForm):
     class Meta:
         model = CommunicationSettings
         fields = (
@@ -121,7 +122,7 @@ class CommunicationSettingsForm(forms.ModelForm):
         return data
 
 
-class ClientCommunicationForm(forms.ModelForm):
+class ClientCommunicationForm(CleanModelForm):
     class Meta:
         model = ClientCommunication
         fields = ClientCommunication.OVERRIDE_FIELDS
@@ -131,7 +132,7 @@ class ClientCommunicationForm(forms.ModelForm):
         }
 
 
-class MessageTemplateForm(forms.ModelForm):
+class MessageTemplateForm(CleanModelForm):
     class Meta:
         model = MessageTemplate
         fields = ("subject", "body")
@@ -154,7 +155,7 @@ class MessageTemplateForm(forms.ModelForm):
         return self._checked("body")
 
 
-class PreviewClientForm(forms.Form):
+class PreviewClientForm(CleanForm):
     client = forms.ModelChoiceField(
         label=_("Preview for"), queryset=Client.objects.none(), widget=ClientPicker()
     )
@@ -169,7 +170,7 @@ class PreviewClientForm(forms.Form):
             self.initial.setdefault("client", first)
 
 
-class ReminderPauseForm(forms.Form):
+class ReminderPauseForm(CleanForm):
     reason = forms.CharField(label=_("Reason"), max_length=300)
     until_on = forms.DateField(
         label=_("Until"),

@@ -26,6 +26,7 @@ def reminder_letter_context(message: Message) -> dict[str, Any]:
     return {
         "message": message,
         "client": client,
+        "recipient_lines": client.letter_lines(home=profile.country.code),
         "profile": profile,
         "items": items,
         "total": total,

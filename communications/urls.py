@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reply_views, views
+from . import invoice_views, reply_views, views
 
 app_name = "communications"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/release/", reply_views.held_release, name="release"),
     path("<int:pk>/discard/", reply_views.held_discard, name="discard"),
     path("compose/<int:client_id>/", views.message_compose, name="compose"),
+    path("invoice/<int:invoice_id>/send/", invoice_views.invoice_send_view, name="invoice_send"),
     path("log/<int:client_id>/", views.activity_log, name="log"),
     path("settings/", views.settings_edit, name="settings"),
     path("settings/client/<int:client_id>/", views.client_settings_edit, name="client_settings"),

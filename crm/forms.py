@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Profile
+from .text import CleanForm, CleanModelForm
 
 User = get_user_model()
 
@@ -28,7 +29,7 @@ def _profile_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None
     return field.formfield(**kwargs)
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(CleanModelForm):
     """The freelancer's business details, as they appear on documents and e-mails."""
 
     formfield_callback = _profile_formfield
@@ -121,7 +122,7 @@ class ProfileForm(forms.ModelForm):
         return logo
 
 
-class SenderAddressForm(forms.Form):
+class SenderAddressForm(CleanForm):
     """The address a freelancer's client mail should come from (proved by a mailed link)."""
 
     sender_email = forms.EmailField(

@@ -13,6 +13,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from . import freshness
 from .validators import validate_bic, validate_iban, validate_phone
@@ -70,7 +71,11 @@ class Profile(models.Model):
     street = models.CharField(_("street and number"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=100, blank=True, default="Deutschland")
+    country = CountryField(_("country"), blank=True, default="DE")
+    # The country as typed before countries were codes, when it was not recognised.
+    country_unrecognised = models.CharField(
+        _("country as typed, not recognised"), max_length=100, blank=True
+    )
     reply_to_email = models.EmailField(_("e-mail for replies"), blank=True)
     # Client mail comes From this address once a link mailed to it was opened (crm/senders.py).
     sender_email = models.EmailField(_("send client mail from"), blank=True)
@@ -144,7 +149,7 @@ class Profile(models.Model):
             "street": self.street,
             "postal_code": self.postal_code,
             "city": self.city,
-            "country": self.country,
+            "country": self.country.code,
             "email": self.reply_address,
             "phone": self.phone,
             "website": self.website,

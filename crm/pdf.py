@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -69,6 +71,27 @@ class StaticOnlyURLFetcher(URLFetcher):
         return URLFetcherResponse(
             url, path.read_bytes(), headers={"Content-Type": content_type}, status=200
         )
+
+
+class DocumentError(Exception):
+    """A document (PDF, e-invoice) that could not be built.
+
+    Raised instead of whatever the renderer raised, so that no download answers 500: the
+    views answer with a page that says what to do (crm/middleware.py), the outbox holds the
+    message with this text as its reason.
+    """
+
+
+@contextmanager
+def document_rendering(name: str) -> Iterator[None]:
+    """Turn any failure while building the document ``name`` into a logged ``DocumentError``."""
+    try:
+        yield
+    except DocumentError:
+        raise
+    except Exception as error:  # WeasyPrint, lxml, facturx: each raises its own types
+        logger.exception("Building %s failed", name)
+        raise DocumentError(name) from error
 
 
 _local = threading.local()

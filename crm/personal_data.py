@@ -16,6 +16,7 @@ PERSONAL_DATA = {
         "postal_code": "not personal",
         "city": "not personal",
         "country": "not personal",
+        "country_unrecognised": "not personal",
         "reply_to_email": "not personal",
         "sender_email": "not personal",
         "phone": "not personal",

@@ -18,6 +18,8 @@ def profile_update(*, form: ProfileForm) -> Profile:
         previous_logo = (
             Profile.objects.filter(pk=profile.pk).values_list("logo", flat=True).first() or ""
         )
+    if profile.country:  # chosen from the list: the flag of a text not recognised goes
+        profile.country_unrecognised = ""
     with transaction.atomic():
         profile = form.save()
         if previous_logo and previous_logo != profile.logo.name:

@@ -63,17 +63,27 @@ def bar_chart(values: list[int], labels: list[str]) -> list[dict[str, Any]]:
     return bars
 
 
-def charts_context(*, income: list[dict[str, Any]], goodwill: list[Any]) -> dict[str, Any]:
-    """Return the charts' part of the dashboard context from the income per month
+def charts_context(
+    *, income: dict[str, list[dict[str, Any]]], goodwill: list[Any]
+) -> dict[str, Any]:
+    """Return the charts' part of the dashboard context from the income per month and currency
     (``selectors.income_by_month``) and the clients with their ``goodwill_rounds``
-    (``projects.selectors.scope.goodwill_by_client``)."""
+    (``projects.selectors.scope.goodwill_by_client``).
+
+    One income chart and total per currency: euros and dollars are never added together.
+    """
     return {
-        "income": income,
-        "income_total": sum((row["total"] for row in income), Decimal(0)),
-        "income_chart": column_chart(
-            [row["total"] for row in income],
-            [date_format(row["month"], "M") for row in income],
-        ),
+        "income_charts": [
+            {
+                "currency": currency,
+                "total": sum((row["total"] for row in months), Decimal(0)),
+                "chart": column_chart(
+                    [row["total"] for row in months],
+                    [date_format(row["month"], "M") for row in months],
+                ),
+            }
+            for currency, months in income.items()
+        ],
         "goodwill_chart": bar_chart(
             [client.goodwill_rounds for client in goodwill], [client.name for client in goodwill]
         ),

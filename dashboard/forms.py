@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import ProfileForm
 from crm.models import Profile
+from crm.text import CleanModelForm
 
 
 class SetupBusinessForm(ProfileForm):
@@ -53,7 +54,7 @@ class SetupBusinessForm(ProfileForm):
         )
 
 
-class SetupReplyForm(forms.ModelForm):
+class SetupReplyForm(CleanModelForm):
     """Where clients' replies go (installations that send from the operator's address)."""
 
     class Meta:

@@ -216,20 +216,22 @@ def clients_quiet(*, user: Any, now: datetime.datetime) -> Section:
 
 # --- Figures --------------------------------------------------------------------------------
 
+_ZERO = models.Value(Decimal(0), output_field=models.DecimalField(max_digits=14, decimal_places=2))
 
-def money_figures(*, user: Any, today: datetime.date) -> dict[str, Decimal]:
-    """Return the outstanding and the overdue amount of unpaid invoices (one query)."""
+
+def money_figures(*, user: Any, today: datetime.date) -> list[dict[str, Any]]:
+    """Return the outstanding and the overdue amount of unpaid invoices per currency (one
+    query), in currency order: amounts of different currencies are never added together."""
     due = F("total_gross") - F("amount_paid")
-    zero = models.Value(
-        Decimal(0), output_field=models.DecimalField(max_digits=14, decimal_places=2)
-    )
-    return (
+    return list(
         Invoice.objects.owned_by(user)
         .unpaid()
-        .aggregate(
-            outstanding=Coalesce(Sum(due), zero),
-            overdue=Coalesce(Sum(due, filter=Q(due_on__lt=today)), zero),
+        .values("currency")
+        .annotate(
+            outstanding=Sum(due),
+            overdue=Coalesce(Sum(due, filter=Q(due_on__lt=today)), _ZERO),
         )
+        .order_by("currency")
     )
 
 
@@ -238,24 +240,26 @@ def _month_start(day: datetime.date, months_back: int) -> datetime.date:
     return datetime.date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def income_by_month(*, user: Any, today: datetime.date) -> list[dict[str, Any]]:
-    """Return the payments received per month for the last 12 months (oldest first)."""
+def income_by_month(*, user: Any, today: datetime.date) -> dict[str, list[dict[str, Any]]]:
+    """Return the payments received per month for the last 12 months (oldest first), per
+    currency of the invoice paid (one query); a currency without payments is left out."""
     first = _month_start(today, 11)
     rows = (
         Payment.objects.owned_by(user)
         .filter(paid_on__gte=first, paid_on__lte=today)
         .annotate(month=TruncMonth("paid_on"))
-        .values("month")
+        .values("invoice__currency", "month")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    totals = {}
+    totals: dict[str, dict[datetime.date, Decimal]] = {}
     for row in rows:
         month = row["month"]
         if isinstance(month, datetime.datetime):
             month = month.date()
-        totals[month] = row["total"]
-    return [
-        {"month": (month := _month_start(today, back)), "total": totals.get(month, Decimal(0))}
-        for back in range(11, -1, -1)
-    ]
+        totals.setdefault(row["invoice__currency"], {})[month] = row["total"]
+    months = [_month_start(today, back) for back in range(11, -1, -1)]
+    return {
+        currency: [{"month": month, "total": by_month.get(month, Decimal(0))} for month in months]
+        for currency, by_month in sorted(totals.items())
+    }

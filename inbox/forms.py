@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.widgets import ClientPicker
+from crm.text import CleanForm, CleanModelForm
 
 from .imap import is_loopback
 from .models import Mailbox
 
 
-class MailboxForm(forms.ModelForm):
+class MailboxForm(CleanModelForm):
     password = forms.CharField(
         label=_("Password"),
         required=False,
@@ -64,7 +65,7 @@ class MailboxForm(forms.ModelForm):
         return data
 
 
-class AssignForm(forms.Form):
+class AssignForm(CleanForm):
     client = forms.ModelChoiceField(
         label=_("Client"), queryset=Client.objects.none(), widget=ClientPicker(archived=True)
     )

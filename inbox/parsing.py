@@ -29,6 +29,8 @@ import nh3
 from inscriptis import get_text
 from mailparser_reply import EmailReplyParser
 
+from crm.text import text_clean
+
 FALLBACK_CHARSET = "cp1252"
 MAX_TEXT = 200_000  # characters of text kept per mail (the raw original keeps the rest)
 MAX_RECIPIENTS_KEPT = 50
@@ -36,8 +38,9 @@ MAX_REFERENCES = 50
 
 
 def clean(value: str) -> str:
-    """Return ``value`` without NUL characters (PostgreSQL refuses them in text columns)."""
-    return value.replace("\x00", "")
+    """Return ``value`` as text may be stored (crm/text.py): no NUL, which PostgreSQL refuses,
+    nor any other character XML 1.0 forbids; NFC."""
+    return text_clean(value)
 
 
 # --- Decoding -------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.text import CleanForm
 
-class PortalLinkForm(forms.Form):
+
+class PortalLinkForm(CleanForm):
     expires_on = forms.DateField(
         label=gettext_lazy("Expires on (optional)"),
         required=False,
@@ -24,7 +26,7 @@ class PortalLinkForm(forms.Form):
         return value
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(CleanForm):
     """The client's acceptance: which offer and version they saw, their typed name, a tick."""
 
     offer = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
@@ -47,7 +49,7 @@ class AcceptForm(forms.Form):
         return name
 
 
-class ChangeForm(forms.Form):
+class ChangeForm(CleanForm):
     """The client's wish for a change, in a few words and in detail."""
 
     title = forms.CharField(

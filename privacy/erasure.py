@@ -229,6 +229,7 @@ def _client_pseudonymise(client: Client, placeholder: str) -> None:
         postal_code="",
         city="",
         country="",
+        country_unrecognised="",
         salutation="",
         sign_off="",
         status=Client.Status.PAST,

@@ -8,8 +8,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.text import CleanForm
 
-class ErasureForm(forms.Form):
+
+class ErasureForm(CleanForm):
     """Confirm an erasure by typing the client's name exactly."""
 
     name = forms.CharField(label=gettext_lazy("Type the client's name to confirm"), max_length=200)

@@ -10,7 +10,14 @@ class ProjectsConfig(AppConfig):
         from clients import hooks
 
         from .selectors.project import client_sections_data
+        from .selectors.scope import goodwill_ledger
 
         hooks.client_section_register(
             template="projects/_client_sections.html", data=client_sections_data, order=10
+        )
+        # What the client got beyond the agreement, beside what they were invoiced.
+        hooks.client_section_register(
+            template="projects/_client_goodwill.html",
+            data=lambda client: goodwill_ledger(client=client),
+            order=15,
         )

@@ -14,9 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
-from crm.pdf import render_pdf
+from crm.countries import address_country_line
+from crm.pdf import document_rendering, render_pdf
 from crm.templatetags.crm_format import format_money
+from crm.text import text_clean_data
 
 from .models import Invoice, Offer, Project
 
@@ -47,6 +50,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cancellation": "Stornorechnung",
         "cancels": "Storniert Rechnung Nr.",
         "draft": "ENTWURF",
+        "text_replaced": "Hinweis: Der Text enthielt unsichtbare Steuerzeichen (etwa aus Word oder "
+        "einem PDF kopiert); sie wurden für dieses Dokument entfernt.",
         "number": "Nummer",
         "version": "Version",
         "date": "Datum",
@@ -84,6 +89,8 @@ LABELS: dict[str, dict[str, str]] = {
         "of": "von",
         "due_on_label": "Fälligkeit",
         "reference": "Verwendungszweck",
+        "discount": "Nachlass",
+        "goodwill": "Kulanz",
     },
     "en": {
         "offer": "Offer",
@@ -91,6 +98,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cancellation": "Cancellation invoice",
         "cancels": "Cancels invoice no.",
         "draft": "DRAFT",
+        "text_replaced": "Note: the text held invisible control characters (pasted from Word or "
+        "a PDF, say); they were removed for this document.",
         "number": "Number",
         "version": "Version",
         "date": "Date",
@@ -128,6 +137,8 @@ LABELS: dict[str, dict[str, str]] = {
         "of": "of",
         "due_on_label": "Due",
         "reference": "Reference",
+        "discount": "Discount",
+        "goodwill": "Goodwill",
     },
 }
 
@@ -218,6 +229,7 @@ def line_data(line: Any, *, sign: int = 1) -> dict[str, Any]:
     quantity = line.quantity * sign
     return {
         "position": line.position,
+        "kind": line.kind,
         "description": line.description,
         "quantity": str(quantity),
         "unit": line.unit,
@@ -257,7 +269,9 @@ def buyer_data(client: Any) -> dict[str, Any]:
         "street": client.street,
         "postal_code": client.postal_code,
         "city": client.city,
-        "country": client.country,
+        # The ISO code; a country typed before codes and not recognised stays as typed (an
+        # invoice is not issued with it: services.invoices asks for the country first).
+        "country": client.country.code or client.country_unrecognised,
         "email": client.email,
         "vat_id": client.vat_id,
         "leitweg_id": client.leitweg_id,
@@ -351,12 +365,15 @@ def offer_data(offer: Offer) -> dict[str, Any]:
 
 
 def offer_pdf(offer: Offer) -> bytes:
-    """Render the offer as PDF (from its snapshot once sent). No side effects."""
-    data = offer_data(offer)
-    return render_pdf(
-        "documents/offer.html",
-        document_context(data, is_draft=not offer.is_frozen, logo=_logo_data_uri(offer.owner)),
-    )
+    """Render the offer as PDF (from its snapshot once sent). No side effects.
+
+    Raises ``crm.pdf.DocumentError`` if it cannot be built.
+    """
+    data, replaced = text_clean_data(offer_data(offer))
+    context = document_context(data, is_draft=not offer.is_frozen, logo=_logo_data_uri(offer.owner))
+    context["text_replaced"] = replaced
+    with document_rendering(_("Offer %(number)s") % {"number": offer.number}):
+        return render_pdf("documents/offer.html", context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,16 +424,24 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """Render the invoice as PDF; once issued a Factur-X (EN 16931) PDF/A-3. No side effects."""
+    """Render the invoice as PDF; once issued a Factur-X (EN 16931) PDF/A-3. No side effects.
+
+    Raises ``crm.pdf.DocumentError`` if the PDF or the e-invoice XML cannot be built.
+    """
     from .einvoice import facturx_pdf, invoice_xml
 
-    data = invoice_data(invoice)
+    # Text is cleaned here too (crm/text.py): a row written before the rule, or around the
+    # forms, must not break the document; a draft says what was removed.
+    data, replaced = text_clean_data(invoice_data(invoice))
     is_draft = invoice.status == Invoice.Status.DRAFT
     context = document_context(data, is_draft=is_draft, logo=_logo_data_uri(invoice.owner))
-    if is_draft:
-        return render_pdf("documents/invoice.html", context)
-    pdf = render_pdf("documents/invoice.html", context, pdf_variant="pdf/a-3b")
-    return facturx_pdf(pdf, invoice_xml(data), data)
+    context["text_replaced"] = replaced
+    name = _("Invoice %(number)s") % {"number": invoice.number or _("(draft)")}
+    with document_rendering(name):
+        if is_draft:
+            return render_pdf("documents/invoice.html", context)
+        pdf = render_pdf("documents/invoice.html", context, pdf_variant="pdf/a-3b")
+        return facturx_pdf(pdf, invoice_xml(data), data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +478,8 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
             "unit_price_display": money(line["unit_price"]),
             "vat_display": f"{rate(line['vat_rate'])} %",
             "net_display": money(line["net"]),
+            # A discount or goodwill credit is named as such ("Nachlass", "Kulanz").
+            "kind_label": labels.get(line.get("kind", "item"), ""),
         }
         for index, line in enumerate(data["lines"], start=1)
     ]
@@ -497,9 +524,9 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
                 buyer["name"],
                 buyer["street"],
                 " ".join(p for p in (buyer["postal_code"], buyer["city"]) if p),
-                buyer["country"]
-                if buyer["country"] and buyer["country"] != seller.get("country")
-                else "",
+                address_country_line(
+                    buyer["country"], home=seller.get("country", ""), language=language
+                ),
             )
             if line
         ],

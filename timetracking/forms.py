@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.widgets import ClientPicker
+from crm.text import CleanForm, CleanModelForm
 from projects.models import Milestone, Project, ScopeItem
 
 from . import clock
@@ -96,7 +97,7 @@ class WorkPartsMixin:
                 self.add_error(name, _("This belongs to another project."))  # type: ignore[attr-defined]
 
 
-class TimerStartForm(WorkPartsMixin, forms.Form):
+class TimerStartForm(WorkPartsMixin, CleanForm):
     project = forms.ModelChoiceField(queryset=Project.objects.none())
     milestone = forms.ModelChoiceField(queryset=Milestone.objects.none(), required=False)
     scope_item = forms.ModelChoiceField(queryset=ScopeItem.objects.none(), required=False)
@@ -115,7 +116,7 @@ class TimerStartForm(WorkPartsMixin, forms.Form):
         return data
 
 
-class TimerCutForm(forms.Form):
+class TimerCutForm(CleanForm):
     ended_at = forms.DateTimeField(
         label=_("It ended at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -123,7 +124,7 @@ class TimerCutForm(forms.Form):
     )
 
 
-class EntryForm(WorkPartsMixin, forms.ModelForm):
+class EntryForm(WorkPartsMixin, CleanModelForm):
     start = forms.TimeField(label=_("From"), required=False, widget=TIME)
     end = forms.TimeField(label=_("To"), required=False, widget=TIME)
     duration = forms.CharField(
@@ -198,7 +199,7 @@ class CellField(forms.CharField):
             raise forms.ValidationError(str(error)) from error
 
 
-class WeekForm(forms.Form):
+class WeekForm(CleanForm):
     """The editable cells of the week grid, named ``c-<project>-<yyyymmdd>``."""
 
     def __init__(
@@ -215,7 +216,7 @@ def cell_name(project_id: int, day: datetime.date) -> str:
     return f"c-{project_id}-{day:%Y%m%d}"
 
 
-class ExpenseForm(forms.ModelForm):
+class ExpenseForm(CleanModelForm):
     class Meta:
         model = Expense
         fields = (
@@ -249,7 +250,7 @@ class ExpenseForm(forms.ModelForm):
         return receipt
 
 
-class RetainerForm(forms.ModelForm):
+class RetainerForm(CleanModelForm):
     class Meta:
         model = Retainer
         fields = (
@@ -302,17 +303,17 @@ class RetainerForm(forms.ModelForm):
         return data
 
 
-class RetainerEndForm(forms.Form):
+class RetainerEndForm(CleanForm):
     ends_on = forms.DateField(label=_("Last day"), widget=DATE)
 
 
-class TimeSettingsForm(forms.ModelForm):
+class TimeSettingsForm(CleanModelForm):
     class Meta:
         model = TimeSettings
         fields = ("hourly_rate", "rounding", "grouping", "timer_limit_hours")
 
 
-class ClientRateForm(forms.Form):
+class ClientRateForm(CleanForm):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), label=_("Client"))
     hourly_rate = forms.DecimalField(
         label=_("Hourly rate (net)"),
@@ -329,7 +330,7 @@ class ClientRateForm(forms.Form):
         self.fields["client"].widget = ClientPicker(attrs={"class": "form-select"})
 
 
-class InvoiceFromTimeForm(forms.Form):
+class InvoiceFromTimeForm(CleanForm):
     grouping = forms.ChoiceField(label=_("Lines"), choices=Grouping.choices)
     until = forms.DateField(label=_("Time up to and including"), required=False, widget=DATE)
     include_expenses = forms.BooleanField(
@@ -337,11 +338,11 @@ class InvoiceFromTimeForm(forms.Form):
     )
 
 
-class PortalHoursForm(forms.Form):
+class PortalHoursForm(CleanForm):
     hours_in_portal = forms.BooleanField(label=_("Show hours in the client portal"), required=False)
 
 
-class ExportForm(forms.Form):
+class ExportForm(CleanForm):
     start = forms.DateField(label=_("From"), widget=DATE)
     end = forms.DateField(label=_("Until"), widget=DATE)
 

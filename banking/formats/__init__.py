@@ -9,10 +9,12 @@ database, so a malformed file cannot leave anything behind.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+
+from crm.text import text_clean
 
 CREDIT = "credit"
 DEBIT = "debit"
@@ -73,12 +75,29 @@ def statement_parse(data: bytes) -> ParsedFile:
         )
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
-        return camt.camt_parse(data)
+        return _text_cleaned(camt.camt_parse(data))
     if swift.looks_like_mt940(data):
-        return swift.mt940_parse(data)
+        return _text_cleaned(swift.mt940_parse(data))
     raise StatementError(
         _(
             "This is not a bank statement that can be read: expected a CAMT file (XML, "
             "camt.052, camt.053 or camt.054) or an MT940 file (starting with :20:)."
         )
     )
+
+
+TEXT_FIELDS = ("counterparty_name", "remittance", "end_to_end_id", "bank_reference", "posting_text")
+
+
+def _text_cleaned(parsed: ParsedFile) -> ParsedFile:
+    """Clean the bank's text as every stored text is (crm/text.py): an MT940 file may carry
+    control characters, and remittance text reaches the timeline and payment notes."""
+    parsed.entries[:] = [
+        replace(
+            entry,
+            references=tuple(text_clean(reference) for reference in entry.references),
+            **{name: text_clean(getattr(entry, name)) for name in TEXT_FIELDS},
+        )
+        for entry in parsed.entries
+    ]
+    return parsed

@@ -156,3 +156,11 @@ def test_it_reads_an_mt940_in_windows_1252() -> None:
     parsed = statement_parse(content)
 
     assert parsed.entries[0].counterparty_name == "Müller & Söhne"
+
+
+def test_it_stores_only_xml_characters_of_the_banks_text() -> None:
+    raw = data("mt940_volksbank.sta").replace(b"Danke f", b"Danke\x01 f")
+    raw = raw.replace(b"Acme GmbH", b"Ac\x1bme GmbH")
+    payment = statement_parse(raw).entries[0]
+    assert payment.remittance == "RE 2026-0042 Danke fuer die gute Zusammenarbeit"
+    assert payment.counterparty_name == "Acme GmbH"

@@ -26,7 +26,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     street = "Hauptstraße 5"
     postal_code = "10115"
     city = "Berlin"
-    country = "Deutschland"
+    country = "DE"
     salutation = "Frau Dr. Weber"
 
 

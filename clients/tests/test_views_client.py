@@ -37,7 +37,7 @@ def valid_form(**overrides: Any) -> dict[str, Any]:
         "street": "Hauptstraße 5",
         "postal_code": "10115",
         "city": "Berlin",
-        "country": "Deutschland",
+        "country": "DE",
         "language": "de",
         "form_of_address": "formal",
         "salutation": "Frau Dr. Weber",
@@ -299,8 +299,9 @@ def test_it_shows_the_timeline_in_constant_queries(
             note=note,
         )
     # session, user, profile (middleware), client, tags, contacts, projects, offers, invoices,
-    # received mails (the inbox's section), notes, prominent notes, timeline count, timeline page
-    with django_assert_num_queries(14):
+    # received mails (the inbox's section), the goodwill ledger (rounds, invoiced, concessions),
+    # notes, prominent notes, timeline count, timeline page
+    with django_assert_num_queries(17):
         response = alice_client.get(acme.get_absolute_url())
     body = response.content.decode()
     assert f"Entry {entries - 1}" in body

@@ -28,7 +28,7 @@ def profile_data(**overrides):
         "street": "Torstraße 5",
         "postal_code": "10119",
         "city": "Berlin",
-        "country": "Deutschland",
+        "country": "DE",
         "reply_to_email": "office@adler.example",
         "phone": "+49 (30) 123-4567",
         "website": "https://adler.example",
@@ -70,7 +70,7 @@ def test_it_saves_every_field_normalised(alice_client, alice):
         "Torstraße 5",
         "10119",
         "Berlin",
-        "Deutschland",
+        "DE",
     )
     assert profile.reply_to_email == "office@adler.example"
     assert profile.phone == "+49 (30) 123-4567"

@@ -50,8 +50,11 @@ def test_it_shows_every_section_with_real_items(alice_client: Any, alice: Any) -
     assert [c.pk for c in context["quiet_clients"]] == [rows["client"].pk]
     assert len(context["drafts"]) == 1
     assert len(context["outgoing"]) == 1
-    assert context["figures"]["outstanding"] == Decimal("119.00")
-    assert context["income"][-1]["total"] == Decimal("119.00")
+    assert [(row["currency"], row["outstanding"]) for row in context["figures"]] == [
+        ("EUR", Decimal("119.00"))
+    ]
+    [income] = context["income_charts"]
+    assert (income["currency"], income["chart"][-1]["value"]) == ("EUR", Decimal("119.00"))
     assert "€119.00" in text
     assert 'class="chart-bar"' in text
     assert context["goodwill_chart"][0]["value"] == 1
@@ -71,7 +74,7 @@ def test_it_shows_nothing_of_another_freelancer(bob_client: Any, alice: Any) -> 
     response = bob_client.get(URL)
     for key in ("drafts", "milestones", "invoices", "offers", "acceptances", "quiet_clients"):
         assert len(response.context[key]) == 0, key
-    assert response.context["figures"]["outstanding"] == 0
+    assert response.context["figures"] == []
 
 
 def test_it_does_not_count_a_recently_contacted_client_as_quiet(
@@ -187,7 +190,8 @@ def test_it_sums_income_per_month_for_twelve_months(alice: Any) -> None:
     Payment.objects.create(invoice=invoice, paid_on=datetime.date(2026, 11, 20), amount=5)
     Payment.objects.create(invoice=invoice, paid_on=datetime.date(2025, 12, 1), amount=7)
     Payment.objects.create(invoice=invoice, paid_on=datetime.date(2025, 11, 30), amount=99)
-    months = income_by_month(user=alice, today=today)
+    [(currency, months)] = income_by_month(user=alice, today=today).items()
+    assert currency == "EUR"
     assert len(months) == 12
     assert months[0] == {"month": datetime.date(2025, 12, 1), "total": Decimal(7)}
     assert months[-1] == {"month": datetime.date(2026, 11, 1), "total": Decimal(15)}
@@ -200,3 +204,37 @@ def test_it_scales_chart_bars_to_the_largest_value() -> None:
     rows = bar_chart([4, 2], ["x", "y"])
     assert rows[0]["width"] > rows[1]["width"]
     assert column_chart([], []) == []
+
+
+def test_it_never_adds_euros_and_dollars(alice_client: Any, alice: Any) -> None:
+    from projects.models import Payment
+    from tests.factories import make_invoice, make_project
+
+    today = timezone.localdate()
+    client = make_client(alice)
+    euros = make_invoice(
+        make_project(client),
+        total_gross=Decimal("1000.00"),
+        due_on=today + datetime.timedelta(days=10),
+    )
+    dollars = make_invoice(
+        make_project(client, currency="USD"),
+        currency="USD",
+        total_gross=Decimal("500.00"),
+        due_on=today - datetime.timedelta(days=3),
+    )
+    Payment.objects.create(invoice=euros, paid_on=today, amount=Decimal("100.00"))
+    Payment.objects.create(invoice=dollars, paid_on=today, amount=Decimal("50.00"))
+    response = alice_client.get(URL)
+    figures = {row["currency"]: row for row in response.context["figures"]}
+    assert figures["EUR"]["outstanding"] == Decimal("1000.00")
+    assert figures["USD"]["outstanding"] == Decimal("500.00")
+    assert figures["USD"]["overdue"] == Decimal("500.00")
+    assert figures["EUR"]["overdue"] == Decimal("0.00")
+    totals = {row["currency"]: row["total"] for row in response.context["income_charts"]}
+    assert totals == {"EUR": Decimal("100.00"), "USD": Decimal("50.00")}
+    text = response.content.decode()
+    assert "€1,000.00" in text
+    assert "$500.00" in text
+    assert "1,500.00" not in text
+    assert "150.00" not in text

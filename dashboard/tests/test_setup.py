@@ -56,7 +56,7 @@ def test_it_walks_the_steps_and_saves_what_invoices_need(client: Any, db: None) 
             "street": "Hauptstraße 1",
             "postal_code": "10115",
             "city": "Berlin",
-            "country": "Deutschland",
+            "country": "DE",
             "tax_number": "",
             "vat_id": "de 123 456 789",
             "bank_name": "",

@@ -130,3 +130,12 @@ def test_it_reads_the_thread_headers() -> None:
     assert parsed.message_id == "x.2@acme.example"
     assert parsed.in_reply_to == ["abc.1@kundenpflege.crm"]
     assert parsed.references == ["abc.1@kundenpflege.crm"]
+
+
+def test_it_stores_only_xml_characters_in_nfc() -> None:
+    raw = (
+        b"Subject: Rechnung\x0b2026\x01\r\n\r\nBitte zahlen Sie bis Fre\x0citag. Mu\xcc\x88ller\x1f"
+    )
+    parsed = mail_parse(raw, attachment_limit=LIMIT)
+    assert parsed.subject == "Rechnung 2026"  # a header's vertical tab is folded whitespace
+    assert "Bitte zahlen Sie bis Fre\nitag. Müller" in parsed.text

@@ -106,6 +106,22 @@ def _plan(
         InvoiceLine(invoice=invoice, position=index, **line)
         for index, line in enumerate(project_pricing_lines(project), start=1)
     ]
+    if index % 5 == 2 and lines and lines[0].net_amount > 0:
+        # Now and then a goodwill credit: 5 % of the first line, so no VAT rate goes below zero.
+        first = lines[0]
+        german = project.client.language == "de"
+        lines.append(
+            InvoiceLine(
+                invoice=invoice,
+                position=len(lines) + 1,
+                kind=InvoiceLine.Kind.GOODWILL,
+                description="Für die spätere Lieferung" if german else "For the late delivery",
+                quantity=Decimal(1),
+                unit="pauschal" if german else "flat",
+                unit_price=-(first.net_amount * Decimal("0.05")).quantize(Decimal("0.01")),
+                vat_rate=first.vat_rate,
+            )
+        )
     return invoice, lines, fate
 
 

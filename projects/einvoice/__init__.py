@@ -8,12 +8,11 @@
 """
 
 from .builder import invoice_xml, xrechnung_xml
-from .codes import VatTreatment, country_code, unit_code, vat_treatment_for
+from .codes import VatTreatment, unit_code, vat_treatment_for
 from .hybrid import facturx_pdf
 
 __all__ = [
     "VatTreatment",
-    "country_code",
     "facturx_pdf",
     "invoice_xml",
     "unit_code",

@@ -25,7 +25,7 @@ from .codes import (
     REVERSE_CHARGE,
     SMALL_BUSINESS,
     VatTreatment,
-    country_code,
+    party_country,
     unit_code,
 )
 
@@ -134,7 +134,13 @@ def _tax(
 
 
 def _party(
-    parent: etree._Element, tag: str, party: dict[str, Any], *, seller: bool, contact: bool
+    parent: etree._Element,
+    tag: str,
+    party: dict[str, Any],
+    *,
+    seller: bool,
+    contact: bool,
+    home: str = "",
 ) -> None:
     node = _el(parent, tag)
     if seller and not party.get("vat_id"):
@@ -156,7 +162,7 @@ def _party(
     _text(address, "ram:PostcodeCode", party.get("postal_code"))
     _text(address, "ram:LineOne", party.get("street"))
     _text(address, "ram:CityName", party.get("city"))
-    _el(address, "ram:CountryID", country_code(party.get("country", "")))
+    _el(address, "ram:CountryID", party_country(party, home=home))
     if party.get("email", "").strip():
         uri = _el(node, "ram:URIUniversalCommunication")
         _el(uri, "ram:URIID", party["email"].strip(), schemeID="EM")
@@ -243,7 +249,8 @@ def _build(data: dict[str, Any], *, xrechnung: bool, buyer_reference: str = "") 
     agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
     _text(agreement, "ram:BuyerReference", buyer_reference)
     _party(agreement, "ram:SellerTradeParty", data["seller"], seller=True, contact=xrechnung)
-    _party(agreement, "ram:BuyerTradeParty", data["buyer"], seller=False, contact=False)
+    home = party_country(data["seller"], home="")
+    _party(agreement, "ram:BuyerTradeParty", data["buyer"], seller=False, contact=False, home=home)
 
     # BT-72: the date the service was delivered (the end of the delivery period).
     delivered_on = data.get("delivery_to") or data.get("delivery_from") or data["issued_on"]

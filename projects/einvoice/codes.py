@@ -1,10 +1,14 @@
 """Code lists the e-invoice needs: UN/ECE unit codes, countries, VAT categories.
 
-The country guess from free text stays until clients and the profile carry ISO 3166 codes (then
-``country_code`` receives the code and passes it through).
+Countries are ISO 3166 codes (``Client.country``, ``Profile.country``); snapshots from before
+the codes hold names, which ``crm.countries`` recognises. An unrecognised one is never guessed.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from crm.countries import country_code
 
 from ..models.invoices import VatTreatment
 
@@ -27,25 +31,6 @@ UNIT_CODES = {
     "pausch.": "LS",
     "flat": "LS",
     "lump sum": "LS",
-}
-COUNTRY_CODES = {
-    "": "DE",
-    "deutschland": "DE",
-    "germany": "DE",
-    "österreich": "AT",
-    "austria": "AT",
-    "schweiz": "CH",
-    "switzerland": "CH",
-    "united kingdom": "GB",
-    "uk": "GB",
-    "great britain": "GB",
-    "england": "GB",
-    "frankreich": "FR",
-    "france": "FR",
-    "niederlande": "NL",
-    "netherlands": "NL",
-    "usa": "US",
-    "united states": "US",
 }
 # Member states of the European Union (ISO 3166-1 alpha-2), for the reverse-charge decision.
 EU_COUNTRIES = frozenset(
@@ -93,24 +78,26 @@ def unit_code(unit: str) -> str:
     return UNIT_CODES.get(unit.strip().lower(), "C62")
 
 
-def country_code(country: str) -> str:
-    """Return the ISO 3166 code for a country name (two letters pass through)."""
-    value = (country or "").strip()
-    if len(value) == 2 and value.isalpha():
-        return value.upper()
-    return COUNTRY_CODES.get(value.lower(), "DE")
+def party_country(party: dict[str, Any], *, home: str) -> str:
+    """Return the party's ISO 3166 code; no country means domestic (``home``).
+
+    An unrecognised country raises ValueError: issuing asks for it first, so only a broken
+    snapshot gets here.
+    """
+    typed = str(party.get("country") or "").strip()
+    code = country_code(typed) if typed else home
+    if not code:
+        raise ValueError(f"No ISO 3166 country for {party.get('name')!r}: {typed!r}")
+    return code
 
 
-__all__ = ["VatTreatment"]
-
-
-def vat_treatment_for(*, buyer_country: str, buyer_vat_id: str, is_business: bool) -> str:
+def vat_treatment_for(*, buyer_country: Any, buyer_vat_id: str, is_business: bool) -> str:
     """Suggest the VAT treatment of an invoice to this buyer (the freelancer may change it).
 
     A business in another EU state with a VAT ID: reverse charge (§ 13b UStG); a business
     outside the EU: not taxable here; everything else: German VAT.
     """
-    code = country_code(buyer_country)
+    code = country_code(str(buyer_country or "")) or "DE"
     if not is_business or code == "DE":
         return VatTreatment.STANDARD
     if code in EU_COUNTRIES:

@@ -9,11 +9,13 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanForm, CleanModelForm
+
 from ..models import ChangeRequest
 from . import DATE
 
 
-class ChangeRequestForm(forms.ModelForm):
+class ChangeRequestForm(CleanModelForm):
     class Meta:
         model = ChangeRequest
         fields = ("title", "description", "requested_on")
@@ -25,7 +27,7 @@ class ChangeRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class ChangeAcceptForm(forms.Form):
+class ChangeAcceptForm(CleanForm):
     price = forms.DecimalField(
         label=_("Price (net)"),
         max_digits=12,
@@ -43,7 +45,7 @@ class ChangeAcceptForm(forms.Form):
     )
 
 
-class ChangeDeclineForm(forms.Form):
+class ChangeDeclineForm(CleanForm):
     alternative = forms.CharField(
         label=_("Alternative offered"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -10,12 +10,14 @@ from django.core.validators import MinValueValidator
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanForm, CleanModelForm
+
 from ..models import Invoice, InvoiceLine
 from . import DATE
-from .lines import LineForm
+from .lines import LineForm, LineFormSet
 
 
-class InvoiceForm(forms.ModelForm):
+class InvoiceForm(CleanModelForm):
     class Meta:
         model = Invoice
         fields = ("issued_on", "delivery_from", "delivery_to", "due_on", "vat_treatment", "notes")
@@ -44,11 +46,11 @@ class InvoiceLineForm(LineForm):
 
 
 InvoiceLineFormSet = inlineformset_factory(
-    Invoice, InvoiceLine, form=InvoiceLineForm, extra=1, can_delete=True
+    Invoice, InvoiceLine, form=InvoiceLineForm, formset=LineFormSet, extra=1, can_delete=True
 )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(CleanForm):
     amount = forms.DecimalField(
         label=_("Amount"),
         max_digits=12,

@@ -8,12 +8,14 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanModelForm
+
 from ..models import Offer, OfferLine
 from . import DATE
-from .lines import LineForm
+from .lines import LineForm, LineFormSet
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(CleanModelForm):
     class Meta:
         model = Offer
         fields = ("issued_on", "valid_until", "intro_text", "closing_text")
@@ -38,5 +40,5 @@ class OfferLineForm(LineForm):
 
 
 OfferLineFormSet = inlineformset_factory(
-    Offer, OfferLine, form=OfferLineForm, extra=1, can_delete=True
+    Offer, OfferLine, form=OfferLineForm, formset=LineFormSet, extra=1, can_delete=True
 )

@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.widgets import ClientPicker
+from crm.text import CleanForm, CleanModelForm
 
 from ..models import Project
 from . import DATE
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(CleanModelForm):
     class Meta:
         model = Project
         fields = (
@@ -66,5 +67,5 @@ class ProjectForm(forms.ModelForm):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(CleanForm):
     status = forms.ChoiceField(choices=Project.Status.choices)

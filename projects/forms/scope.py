@@ -7,11 +7,13 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.text import CleanModelForm
+
 from ..models import Milestone, Project, RevisionRound, ScopeItem
 from . import DATE
 
 
-class ScopeItemForm(forms.ModelForm):
+class ScopeItemForm(CleanModelForm):
     class Meta:
         model = ScopeItem
         fields = ("is_in_scope", "title", "description", "acceptance_criteria")
@@ -26,7 +28,7 @@ class ScopeItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(CleanModelForm):
     class Meta:
         model = Milestone
         fields = ("title", "due_on", "estimated_hours", "forecast_on", "delay_reason", "done_on")
@@ -48,7 +50,7 @@ class MilestoneForm(forms.ModelForm):
         return data
 
 
-class RevisionForm(forms.ModelForm):
+class RevisionForm(CleanModelForm):
     class Meta:
         model = RevisionRound
         fields = ("requested_on", "description", "billing")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from clients.models import Client
 
-from ..models import Milestone, RevisionRound, ScopeItem
+from ..models import Invoice, InvoiceLine, Milestone, RevisionRound, ScopeItem
+from ..models.lines import LineItem
 
 
 def scope_split(items: Iterable[ScopeItem]) -> dict[str, list[ScopeItem]]:
@@ -55,3 +57,56 @@ def goodwill_by_client(*, user: Any) -> QuerySet[Client]:
         .annotate(goodwill_rounds=Count("projects__revisions"))
         .order_by("-goodwill_rounds", "name")
     )
+
+
+# Invoices that count: issued and standing (a cancelled invoice and its cancellation cancel out).
+STANDING = (Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID, Invoice.Status.PAID)
+
+
+def goodwill_ledger(*, client: Client) -> dict[str, Any]:
+    """Return what the client got beyond the agreement, beside what they were invoiced.
+
+    ``rounds``: revision rounds given as goodwill (the count ``goodwill_by_client`` ranks clients
+    by, here for one client without loading its owner); ``currencies``: per
+    currency (never added across currencies) the net invoiced and the discounts and goodwill
+    credits on those invoices, as positive amounts. Only standing invoices count: a concession
+    on an offer is a promise until it is invoiced. Three queries.
+    """
+    rounds = RevisionRound.objects.filter(
+        project__client=client, billing=RevisionRound.Billing.GOODWILL
+    ).count()
+    invoices = Invoice.objects.filter(client=client, status__in=STANDING, cancels__isnull=True)
+    invoiced = {
+        row["currency"]: row["net"]
+        for row in invoices.values("currency").annotate(net=Sum("total_net")).order_by()
+    }
+    net = F("quantity") * F("unit_price")
+    money = DecimalField(max_digits=14, decimal_places=2)
+    concessions = (
+        InvoiceLine.objects.filter(invoice__in=invoices)
+        .values("invoice__currency")
+        .annotate(
+            discount=Sum(net, filter=Q(kind=LineItem.Kind.DISCOUNT), output_field=money),
+            goodwill=Sum(net, filter=Q(kind=LineItem.Kind.GOODWILL), output_field=money),
+        )
+        .order_by()
+    )
+    given = {row["invoice__currency"]: row for row in concessions}
+
+    def conceded(currency: str, kind: str) -> Decimal:
+        # Stored negative; shown as what was given. ``+ 0`` turns -0.00 into 0.00.
+        amount = given.get(currency, {}).get(kind) or Decimal(0)
+        return -amount.quantize(Decimal("0.01")) + 0
+
+    return {
+        "rounds": rounds,
+        "currencies": [
+            {
+                "currency": currency,
+                "invoiced": invoiced[currency],
+                "discount": conceded(currency, "discount"),
+                "goodwill": conceded(currency, "goodwill"),
+            }
+            for currency in sorted(invoiced)
+        ],
+    }

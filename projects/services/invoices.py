@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from clients.models import Client
 from crm.audit import audit_record
 from crm.models import AuditEntry
+from crm.pdf import DocumentError
+from crm.text import text_clean_data
 from timeline.services import activity_record
 
 from .. import documents, events
@@ -93,12 +95,54 @@ def invoice_update(
 
 
 def _freeze(invoice: Invoice) -> None:
-    snapshot = documents.invoice_snapshot(invoice)
+    snapshot, _changed = text_clean_data(documents.invoice_snapshot(invoice))
     totals = snapshot["totals"]
     invoice.snapshot = snapshot
     invoice.total_net = Decimal(totals["net"])
     invoice.total_vat = Decimal(totals["vat"])
     invoice.total_gross = Decimal(totals["gross"])
+
+
+def _refuse_unknown_country(invoice: Invoice) -> None:
+    """An e-invoice needs both parties' ISO country codes: a country typed as text that was
+    not recognised must be chosen first (it is never guessed)."""
+    profile = invoice.owner.profile_or_default
+    if profile.country_unrecognised or not profile.country:
+        raise ProjectError(_("Choose your country in the settings first; the e-invoice needs it."))
+    if invoice.client.country_unrecognised:
+        raise ProjectError(
+            _(
+                "Choose the country of %(client)s first: “%(typed)s” was not recognised, and "
+                "the e-invoice needs the country."
+            )
+            % {"client": invoice.client.name, "typed": invoice.client.country_unrecognised}
+        )
+
+
+def _freeze_rendered(invoice: Invoice, day: datetime.date) -> None:
+    """Freeze ``invoice`` (status already set), prove its PDF and e-invoice build, then number it.
+
+    Both are rendered under a stand-in number of the same shape *before* the number is drawn,
+    so an invoice that could never be downloaded is refused with its number still free (and
+    the number sequence's row lock is not held while WeasyPrint works). Inside the caller's
+    transaction: a refusal rolls back everything.
+    """
+    _refuse_unknown_country(invoice)
+    invoice.number = f"{day.year}-0000"
+    _freeze(invoice)
+    try:
+        documents.invoice_pdf(invoice)
+    except DocumentError as error:
+        raise ProjectError(
+            _(
+                "The invoice cannot be issued: its PDF or e-invoice could not be built (%(e)s). "
+                "Check the texts of the client, the project and the line items, and your "
+                "business details; the number was not used."
+            )
+            % {"e": error}
+        ) from error
+    invoice.number = _number(invoice, day)
+    invoice.snapshot["number"] = invoice.number
 
 
 def _number(invoice: Invoice, day: datetime.date) -> str:
@@ -122,7 +166,8 @@ class InvoiceIncomplete(ProjectError):
 def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None = None) -> Invoice:
     """Give the draft its gap-free number, freeze seller/buyer/lines/totals, mark it open.
 
-    A second call is refused (issued already), so a number is never drawn twice. Refused with
+    Refused, with the number still free, if its PDF or e-invoice cannot be built. A second
+    call is refused (issued already), so a number is never drawn twice. Refused with
     ``InvoiceIncomplete`` while the seller's address, tax number or VAT ID (or, for the reverse
     charge, a VAT ID) is missing: such an invoice is not one under § 14 UStG.
     """
@@ -136,14 +181,13 @@ def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None =
     if missing:
         raise InvoiceIncomplete(missing)
     issued_on = locked.issued_on or today
-    locked.number = _number(locked, issued_on)
     locked.issued_on = issued_on
     if locked.due_on is None:
         locked.due_on = issued_on + datetime.timedelta(days=locked.project.payment_terms_days)
     locked.delivery_from = locked.delivery_from or issued_on
     locked.delivery_to = locked.delivery_to or locked.delivery_from
     locked.status = Invoice.Status.OPEN
-    _freeze(locked)
+    _freeze_rendered(locked, issued_on)
     locked.save()
     audit_record(
         owner=locked.owner,
@@ -266,10 +310,9 @@ def _cancellation(invoice: Invoice, today: datetime.date) -> Invoice:
         )
         for line in invoice.lines.all()
     )
-    storno.number = _number(storno, today)
     # A cancellation settles the original: it is not a claim on the client.
     storno.status = Invoice.Status.CANCELLED
-    _freeze(storno)
+    _freeze_rendered(storno, today)
     storno.save()
     return storno
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from crm.audit import audit_snapshot
 
 from ..models import Invoice, Offer
-from . import audit_edit
+from ..models.lines import CONCESSIONS_EXCEED, LineItem, rates_below_zero
+from . import ProjectError, audit_edit
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,26 @@ def draft_update(
 ) -> None:
     """Write the edited fields and lines of a draft offer or invoice; audit what changed.
 
-    The caller holds the document's row lock and has checked that it may still change.
+    The caller holds the document's row lock and has checked that it may still change, inside
+    a transaction: discounts that would take a VAT rate below zero raise ``ProjectError``, and
+    the caller's transaction rolls the edit back.
     """
     before = audit_snapshot(document)
     for name, value in fields.items():
         setattr(document, name, value)
     document.save()
     lines_changed = lines_save(document=document, lines=lines)
+    if lines_changed:
+        saved = list(document.lines.values("kind", "quantity", "unit_price", "vat_rate"))
+        if any(
+            (line["unit_price"] < 0) == (line["kind"] == LineItem.Kind.ITEM) and line["unit_price"]
+            for line in saved
+        ):
+            raise ProjectError(
+                _("An item's price cannot be negative; a discount's or goodwill credit's must be.")
+            )
+        if rates_below_zero(saved):
+            raise ProjectError(str(CONCESSIONS_EXCEED))
     audit_edit(
         owner=document.owner,
         actor=actor,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clients import demo as clients_demo
 from crm.demo import DemoContext
 from projects import demo, documents
-from projects.models import Invoice, Milestone, Offer, Project, RevisionRound
+from projects.models import Invoice, InvoiceLine, Milestone, Offer, Project, RevisionRound
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,10 @@ def test_it_covers_every_status(context: DemoContext) -> None:
     states = {m.state_on(context.today) for m in Milestone.objects.filter(project__owner=user)}
     assert {"late", "at_risk", "on_track", "done"} <= states
     assert RevisionRound.objects.filter(project__owner=user, billing="goodwill").exists()
+    # Goodwill in money too, and no invoice below zero.
+    goodwill = InvoiceLine.objects.filter(invoice__owner=user, kind="goodwill")
+    assert goodwill.filter(invoice__status="paid").exists()
+    assert not Invoice.objects.filter(owner=user, cancels__isnull=True, total_net__lt=0).exists()
     for key in ("projects", "invoices", "offers", "milestones"):
         assert context.shared[key]
 

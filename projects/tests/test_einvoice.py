@@ -93,7 +93,7 @@ def _eu_business(owner: Any) -> Any:
         street="12 rue de la Paix",
         postal_code="75002",
         city="Paris",
-        country="Frankreich",
+        country="FR",
         vat_id="FR40303265045",
         language="en",
     )
@@ -106,7 +106,7 @@ def _us_business(owner: Any) -> Any:
         street="1 Main Street",
         postal_code="10001",
         city="New York",
-        country="USA",
+        country="US",
         language="en",
     )
 

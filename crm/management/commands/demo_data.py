@@ -75,7 +75,7 @@ def demo_user_refresh(*, username: str, password: str, language: str) -> User:
             "street": "Oranienstraße 12",
             "postal_code": "10999",
             "city": "Berlin",
-            "country": "Deutschland",
+            "country": "DE",
             "reply_to_email": f"{username}@demo.example",
             "phone": "+49 30 1234567",
             "website": "https://lindner.example",

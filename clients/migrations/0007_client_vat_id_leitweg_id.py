@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0004_import_uploads_customer_number'),
+        ('clients', '0006_client_country_iso_field'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0004_milestone_estimated_hours'),
+        ('projects', '0006_clean_stored_text'),
     ]
 
     operations = [
