@@ -29,6 +29,14 @@ class InvoiceForm(CleanModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A post without it (an older page, a script) keeps the suggested treatment.
+        self.fields["vat_treatment"].required = False
+
+    def clean_vat_treatment(self) -> str:
+        return self.cleaned_data.get("vat_treatment") or self.instance.vat_treatment
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("delivery_from"), data.get("delivery_to")

@@ -52,18 +52,19 @@ def _issue(
     owner: Any,
     *,
     client: Any = None,
-    lines: tuple[tuple[str, str, str, str], ...] = (("Design", "10", "95.00", "19.00"),),
+    lines: tuple[tuple[str, ...], ...] = (("Design", "10", "95.00", "19.00"),),
     exempt: bool = False,
 ) -> Invoice:
-    """Issue an invoice with ``lines`` of (description, quantity, unit price, VAT rate)."""
+    """Issue an invoice with ``lines`` of (description, quantity, unit price, VAT rate[, kind])."""
     client = client or ClientFactory(owner=owner)
     project = ProjectFactory(owner=owner, client=client, is_vat_exempt=exempt)
     invoice = services.invoice_create(project=project, actor=owner, today=ISSUED_ON)
     invoice.lines.all().delete()
-    for position, (description, quantity, price, rate) in enumerate(lines, start=1):
+    for position, (description, quantity, price, rate, *kind) in enumerate(lines, start=1):
         InvoiceLineFactory(
             invoice=invoice,
             position=position,
+            kind=kind[0] if kind else "item",
             description=description,
             quantity=Decimal(quantity),
             unit_price=Decimal(price),
@@ -133,7 +134,18 @@ CASES = {
     )[1],
     "discount line": lambda owner: _issue(
         owner,
-        lines=(("Design", "10", "95.00", "19.00"), ("Rabatt Stammkunde", "1", "-100.00", "19.00")),
+        lines=(
+            ("Design", "10", "95.00", "19.00"),
+            ("Rabatt Stammkunde", "1", "-100.00", "19.00", "discount"),
+        ),
+    ),
+    "goodwill credit, mixed rates": lambda owner: _issue(
+        owner,
+        lines=(
+            ("Design", "10", "95.00", "19.00"),
+            ("Fachbuch", "2", "39.90", "7.00"),
+            ("Kulanz Verzögerung", "1", "-50.00", "19.00", "goodwill"),
+        ),
     ),
 }
 
