@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm.text import CleanForm, CleanModelForm
+from crm.validators import LEITWEG_START_RE
 
 from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
 from .widgets import ClientPicker
@@ -122,8 +123,23 @@ class ClientForm(CleanModelForm):
                 ),
                 "tag_names",
             ),
+            Fieldset(
+                _("Invoicing"),
+                Row(
+                    Column("vat_id", css_class="col-md-6"),
+                    Column("leitweg_id", css_class="col-md-6"),
+                ),
+            ),
         )
         return helper
+
+    def clean_vat_id(self) -> str:
+        return self.cleaned_data["vat_id"].replace(" ", "").upper()
+
+    def clean_leitweg_id(self) -> str:
+        """A Leitweg-ID in capitals; a company's own buyer reference as it was written."""
+        reference = " ".join(self.cleaned_data["leitweg_id"].split())
+        return reference.upper() if LEITWEG_START_RE.match(reference) else reference
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

@@ -52,6 +52,8 @@ TARGETS: dict[str, object] = {
     "relationship": _("Relationship"),
     "update_cadence": _("Status-update cadence"),
     "payment_terms_days": _("Payment terms (days)"),
+    "vat_id": _("VAT ID"),
+    "leitweg_id": _("Leitweg-ID or buyer reference"),
     "tags": _("Tags"),
     "contact_name": _("Contact person"),
     "contact_role": _("Contact person's role"),

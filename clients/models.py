@@ -14,7 +14,7 @@ from django_countries.fields import CountryField
 from crm.countries import address_country_line
 from crm.models import OwnedModel, OwnedQuerySet, TimestampedModel
 from crm.tone import Tone, tone_for
-from crm.validators import validate_phone
+from crm.validators import validate_leitweg_id, validate_phone, validate_vat_id
 
 
 class Cadence(models.TextChoices):
@@ -143,6 +143,26 @@ class Client(OwnedModel):
         blank=True,
         help_text=_("Your number for this client, e.g. from your accounting software."),
     )
+    # For invoices: the buyer's VAT ID (reverse charge, § 13b UStG: BT-48 in the e-invoice) and
+    # the Leitweg-ID of a public-sector client or the reference a company asks for (XRechnung
+    # buyer reference, BT-10).
+    vat_id = models.CharField(
+        _("VAT ID"),
+        max_length=20,
+        blank=True,
+        validators=[validate_vat_id],
+        help_text=_("A business in another EU country: invoices then use the reverse charge."),
+    )
+    leitweg_id = models.CharField(
+        _("Leitweg-ID or buyer reference"),
+        max_length=46,
+        blank=True,
+        validators=[validate_leitweg_id],
+        help_text=_(
+            "A public-sector client's Leitweg-ID, or the reference a company that asks for "
+            "XRechnung wants quoted; invoices then also come as XRechnung."
+        ),
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     objects = ClientQuerySet.as_manager()
@@ -216,6 +236,8 @@ CLIENT_EDITABLE_FIELDS = (
     "update_cadence",
     "payment_terms_days",
     "customer_number",
+    "vat_id",
+    "leitweg_id",
 )
 
 

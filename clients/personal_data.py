@@ -16,6 +16,9 @@ PERSONAL_DATA = {
         "country_unrecognised": "erased",
         "salutation": "erased",
         "sign_off": "erased",
+        # Issued invoices keep them in their snapshots (kept by law); the client row does not.
+        "vat_id": "erased",
+        "leitweg_id": "erased",
         # The freelancer's own number for the client; the kept invoices refer to it.
         "customer_number": "not personal",
     },

@@ -16,4 +16,9 @@ urlpatterns = [
     path(
         "<str:token>/invoices/<int:invoice_id>.pdf", portal.portal_invoice_pdf, name="invoice_pdf"
     ),
+    path(
+        "<str:token>/invoices/<int:invoice_id>.xml",
+        portal.portal_invoice_xrechnung,
+        name="invoice_xrechnung",
+    ),
 ]

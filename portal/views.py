@@ -33,6 +33,8 @@ from crm.backends import client_ip
 from crm.ratelimits import rate_limit
 from projects import documents
 from projects.access import access_project
+from projects.einvoice import exports
+from projects.views import xml_response
 
 from .access import PortalLinkEnded, access_portal_link, portal_link_for_token
 from .forms import AcceptForm, ChangeForm, PortalLinkForm
@@ -196,6 +198,21 @@ def portal_invoice_pdf(request: HttpRequest, token: str, invoice_id: int) -> Htt
     if invoice is None:
         raise Http404
     return _pdf_response(documents.invoice_pdf(invoice), f"{invoice.number}.pdf")
+
+
+@portal_view
+@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",))
+@require_GET
+def portal_invoice_xrechnung(request: HttpRequest, token: str, invoice_id: int) -> HttpResponse:
+    """Send an issued invoice of this project as XRechnung (when the client has a Leitweg-ID)."""
+    link = portal_link_for_token(token, today=timezone.localdate())
+    invoice = issued_invoices(link.project).filter(pk=invoice_id).first()
+    if invoice is None or not exports.xrechnung_available(invoice):
+        raise Http404
+    return xml_response(
+        exports.xrechnung_for(invoice, documents.invoice_data(invoice)),
+        exports.xrechnung_filename(invoice),
+    )
 
 
 # --- Freelancer views -----------------------------------------------------------------------

@@ -29,6 +29,19 @@ SMALL_BUSINESS_NOTE = {
     "en": "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet. "
     "(Small business: no VAT is charged under section 19 of the German VAT Act.)",
 }
+# § 14a UStG: the note an invoice without German VAT must carry, by VAT treatment.
+VAT_NOTES = {
+    "reverse_charge": {
+        "de": "Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG).",
+        "en": "Reverse charge: VAT is payable by the recipient of the service "
+        "(Steuerschuldnerschaft des Leistungsempfängers, Art. 196 VAT Directive).",
+    },
+    "export": {
+        "de": "Nicht im Inland steuerbare Leistung (Leistungsort im Drittland, § 3a Abs. 2 UStG).",
+        "en": "Not subject to German VAT: the place of supply is outside the EU "
+        "(section 3a (2) German VAT Act).",
+    },
+}
 
 LABELS: dict[str, dict[str, str]] = {
     "de": {
@@ -70,6 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_until_du": "Bitte überweise den Betrag bis zum {date} auf das unten genannte Konto.",
         "tax_number": "Steuernummer",
         "vat_id": "USt-IdNr.",
+        "buyer_vat_id": "USt-IdNr. Kunde",
         "bank": "Bank",
         "page": "Seite",
         "of": "von",
@@ -117,6 +131,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_until_du": "Please transfer the amount by {date} to the account below.",
         "tax_number": "Tax number",
         "vat_id": "VAT ID",
+        "buyer_vat_id": "Customer VAT ID",
         "bank": "Bank",
         "page": "Page",
         "of": "of",
@@ -199,7 +214,8 @@ def totals_by_rate(lines: list[dict[str, Any]], *, is_vat_exempt: bool) -> dict[
         {
             "rate": rate,
             "net": net,
-            "vat": (net * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP),
+            # "+ 0" drops the sign of a zero: -0.00 is no amount (EN 16931 BR-E-09, BR-CO-14).
+            "vat": (net * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP) + 0,
         }
         for rate, net in sorted(groups.items(), reverse=True)
     ]
@@ -257,6 +273,8 @@ def buyer_data(client: Any) -> dict[str, Any]:
         # invoice is not issued with it: services.invoices asks for the country first).
         "country": client.country.code or client.country_unrecognised,
         "email": client.email,
+        "vat_id": client.vat_id,
+        "leitweg_id": client.leitweg_id,
         "salutation": client.salutation,
         "language": tone.language,
         "form": tone.form,
@@ -371,6 +389,10 @@ def invoice_snapshot(
     """Return everything the invoice document shows, as JSON-friendly values."""
     client = invoice.client
     lines = [line_data(line) for line in (invoice.lines.all() if lines is None else lines)]
+    vat_treatment = "standard" if invoice.is_vat_exempt else invoice.vat_treatment
+    if vat_treatment != "standard":
+        # Reverse charge or not taxable here: no German VAT on any line.
+        lines = [{**line, "vat_rate": "0.00"} for line in lines]
     totals = totals_by_rate(lines, is_vat_exempt=invoice.is_vat_exempt)
     cancels = invoice.cancels
     return {
@@ -385,6 +407,7 @@ def invoice_snapshot(
         "project_title": invoice.project.title,
         "currency": invoice.currency,
         "is_vat_exempt": invoice.is_vat_exempt,
+        "vat_treatment": vat_treatment,
         "notes": invoice.notes,
         "seller": seller or seller_data(invoice.owner),
         "buyer": buyer_data(client),
@@ -525,4 +548,5 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
             date=due
         ),
         "small_business_note": SMALL_BUSINESS_NOTE[language] if data["is_vat_exempt"] else "",
+        "vat_note": VAT_NOTES.get(data.get("vat_treatment", ""), {}).get(language, ""),
     }

@@ -45,4 +45,9 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/cancel/", invoices.invoice_cancel, name="invoice_cancel"),
     path("invoices/<int:invoice_id>/delete/", invoices.invoice_delete, name="invoice_delete"),
     path("invoices/<int:invoice_id>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
+    path(
+        "invoices/<int:invoice_id>/xrechnung/",
+        invoices.invoice_xrechnung,
+        name="invoice_xrechnung",
+    ),
 ]

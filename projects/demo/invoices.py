@@ -87,7 +87,7 @@ def _plan(
         client=project.client,
         offer=accepted.get(project.pk),
         issued_on=issued,
-        delivery_from=project.start_on,
+        delivery_from=min(project.start_on, issued),
         delivery_to=min(project.deadline_on, issued),
         due_on=issued + project.payment_terms_days * DAY,
         currency=project.currency,

@@ -20,7 +20,7 @@ from .lines import LineForm, LineFormSet
 class InvoiceForm(CleanModelForm):
     class Meta:
         model = Invoice
-        fields = ("issued_on", "delivery_from", "delivery_to", "due_on", "notes")
+        fields = ("issued_on", "delivery_from", "delivery_to", "due_on", "vat_treatment", "notes")
         widgets: ClassVar = {
             "issued_on": DATE,
             "delivery_from": DATE,
@@ -28,6 +28,14 @@ class InvoiceForm(CleanModelForm):
             "due_on": DATE,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A post without it (an older page, a script) keeps the suggested treatment.
+        self.fields["vat_treatment"].required = False
+
+    def clean_vat_treatment(self) -> str:
+        return self.cleaned_data.get("vat_treatment") or self.instance.vat_treatment
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

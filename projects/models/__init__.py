@@ -10,7 +10,7 @@
 """
 
 from .change_requests import ChangeRequest
-from .invoices import Invoice, InvoiceLine, InvoiceQuerySet, Payment
+from .invoices import Invoice, InvoiceLine, InvoiceQuerySet, Payment, VatTreatment
 from .numbering import NumberSequence
 from .offers import Offer, OfferLine
 from .project import OPEN_STATUSES, STATUS_TRANSITIONS, UNDERWAY_STATUSES, Project, ProjectQuerySet
@@ -34,4 +34,5 @@ __all__ = [
     "ProjectQuerySet",
     "RevisionRound",
     "ScopeItem",
+    "VatTreatment",
 ]

@@ -27,6 +27,16 @@ class InvoiceQuerySet(OwnedQuerySet):
         return self.unpaid().filter(due_on__lt=today)
 
 
+class VatTreatment(models.TextChoices):
+    """How VAT is handled on an invoice: German VAT at each line's rate (category S, or Z at
+    0 %), reverse charge to a business in another EU state (AE), or a service to a business
+    outside the EU, not taxable in Germany (G)."""
+
+    STANDARD = "standard", _("German VAT")
+    REVERSE_CHARGE = "reverse_charge", _("Reverse charge (§ 13b UStG, business in the EU)")
+    EXPORT = "export", _("Not taxable in Germany (business outside the EU)")
+
+
 class Invoice(OwnedModel):
     """An invoice; once issued it is never deleted, only cancelled by a cancellation invoice."""
 
@@ -36,6 +46,8 @@ class Invoice(OwnedModel):
         PARTLY_PAID = "partly_paid", _("Partly paid")
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled")
+
+    VatTreatment = VatTreatment
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="invoices")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
@@ -53,6 +65,16 @@ class Invoice(OwnedModel):
     due_on = models.DateField(_("due"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     is_vat_exempt = models.BooleanField(_("small-business exemption (§ 19 UStG)"), default=False)
+    vat_treatment = models.CharField(
+        _("VAT"),
+        max_length=16,
+        choices=VatTreatment.choices,
+        default=VatTreatment.STANDARD,
+        help_text=_(
+            "Suggested from the client's country and VAT ID; a small business (§ 19 UStG) "
+            "charges no VAT whatever is chosen here."
+        ),
+    )
     cancels = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,

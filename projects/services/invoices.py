@@ -15,6 +15,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.models import Client
 from crm.audit import audit_entry, audit_record
 from crm.models import AuditEntry
 from crm.pdf import DocumentError
@@ -23,8 +24,10 @@ from timeline.models import Activity
 from timeline.services import activity_entry, activity_record
 
 from .. import documents, events
+from ..einvoice.codes import vat_treatment_for
 from ..models import Invoice, InvoiceLine, NumberSequence, Offer, Payment, Project
 from ..models.lines import LINE_FIELDS
+from ..selectors.invoices import MissingDetail, invoice_missing_details
 from ..selectors.project import project_pricing_lines
 from . import ProjectError
 from .lines import LineEdit, draft_update
@@ -48,6 +51,11 @@ def invoice_create(
     today = today or timezone.localdate()
     if offer is not None and offer.status != Offer.Status.ACCEPTED:
         raise ProjectError(_("Only an accepted offer can be turned into an invoice."))
+    delivered_until = min(project.deadline_on, today) if project.deadline_on else today
+    if project.start_on and delivered_until < project.start_on:
+        # Invoiced before the work starts: the period is the one planned, never end-before-start
+        # (EN 16931 BR-29).
+        delivered_until = project.deadline_on or project.start_on
     invoice = Invoice.objects.create(
         owner=project.owner,
         project=project,
@@ -55,8 +63,13 @@ def invoice_create(
         offer=offer,
         currency=project.currency,
         is_vat_exempt=project.is_vat_exempt,
+        vat_treatment=vat_treatment_for(
+            buyer_country=project.client.country,
+            buyer_vat_id=project.client.vat_id,
+            is_business=project.client.kind == Client.Kind.COMPANY,
+        ),
         delivery_from=project.start_on,
-        delivery_to=min(project.deadline_on, today) if project.deadline_on else today,
+        delivery_to=delivered_until,
     )
     if offer is not None:
         lines = [
@@ -145,12 +158,25 @@ def _number(invoice: Invoice, day: datetime.date) -> str:
     return f"{day.year}-{number:04d}"
 
 
+class InvoiceIncomplete(ProjectError):
+    """The invoice lacks details § 14 UStG requires; ``missing`` says which and where."""
+
+    def __init__(self, missing: list[MissingDetail]) -> None:
+        self.missing = missing
+        super().__init__(
+            _("The invoice cannot be issued yet; missing: %(missing)s.")
+            % {"missing": ", ".join(detail.label for detail in missing)}
+        )
+
+
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None = None) -> Invoice:
     """Give the draft its gap-free number, freeze seller/buyer/lines/totals, mark it open.
 
     Refused, with the number still free, if its PDF or e-invoice cannot be built. A second
-    call is refused (issued already), so a number is never drawn twice.
+    call is refused (issued already), so a number is never drawn twice. Refused with
+    ``InvoiceIncomplete`` while the seller's address, tax number or VAT ID (or, for the reverse
+    charge, a VAT ID) is missing: such an invoice is not one under § 14 UStG.
     """
     today = today or timezone.localdate()
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -158,6 +184,9 @@ def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None =
         raise ProjectError(_("This invoice has already been issued."))
     if not locked.lines.exists():
         raise ProjectError(_("An invoice needs at least one line item before it can be issued."))
+    missing = invoice_missing_details(locked)
+    if missing:
+        raise InvoiceIncomplete(missing)
     issued_on = locked.issued_on or today
     locked.issued_on = issued_on
     if locked.due_on is None:
@@ -427,6 +456,7 @@ def _cancellation(invoice: Invoice, today: datetime.date) -> Invoice:
         offer=invoice.offer,
         currency=invoice.currency,
         is_vat_exempt=invoice.is_vat_exempt,
+        vat_treatment=invoice.vat_treatment,
         delivery_from=invoice.delivery_from,
         delivery_to=invoice.delivery_to,
         cancels=invoice,

@@ -72,3 +72,15 @@ def test_it_wipes_everything_it_made(context: DemoContext) -> None:
     demo.wipe(context.user)
     assert not Project.objects.filter(owner=context.user).exists()
     assert not Invoice.objects.filter(owner=context.user).exists()
+
+
+def test_every_demo_invoice_passes_en_16931(context: DemoContext) -> None:
+    """The demo's e-invoices (issued and cancellation invoices) pass the official rules."""
+    from projects.einvoice import invoice_xml
+    from projects.einvoice.validation import en16931_report
+
+    invoices = Invoice.objects.filter(owner=context.user).exclude(status="draft")
+    assert invoices.exists()
+    for invoice in invoices:
+        report = en16931_report(invoice_xml(invoice.snapshot))
+        assert report.clean, (invoice.number, [str(f) for f in [*report.errors, *report.warnings]])

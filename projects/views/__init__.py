@@ -28,3 +28,11 @@ def pdf_response(request: HttpRequest, pdf: bytes, filename: str) -> HttpRespons
     # The PDF viewer runs in the browser tab; it needs no network and no framing from elsewhere.
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def xml_response(xml: bytes, filename: str) -> HttpResponse:
+    """Return an e-invoice XML file as a download."""
+    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -8,19 +8,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import documents
 from ..access import access_invoice, access_offer, access_project
+from ..einvoice import exports
 from ..forms.invoices import InvoiceForm, InvoiceLineFormSet, PaymentForm
 from ..forms.lines import line_edits
 from ..models import Invoice
-from ..selectors.invoices import invoice_cancelled_by, invoices_for_list
+from ..selectors.invoices import (
+    MissingDetail,
+    invoice_cancelled_by,
+    invoice_missing_details,
+    invoices_for_list,
+)
 from ..services import ProjectError
 from ..services import invoices as services
-from . import form_errors_to_messages, pdf_response
+from . import form_errors_to_messages, pdf_response, xml_response
 
 
 @login_required
@@ -64,6 +72,8 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = access_invoice(request.user, invoice_id)
     today = timezone.localdate()
     data = documents.invoice_data(invoice)
+    is_draft = invoice.status == Invoice.Status.DRAFT
+    missing = invoice_missing_details(invoice) if is_draft else []
     return render(
         request,
         "projects/invoice_detail.html",
@@ -74,7 +84,11 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "payments": list(invoice.payments.all()),
             "payment_form": PaymentForm(initial={"amount": invoice.amount_due, "paid_on": today}),
             "cancelled_by": invoice_cancelled_by(invoice),
+            "missing": _missing_message(invoice, missing) if missing else "",
             "is_overdue": invoice.is_overdue(today),
+            "xrechnung": exports.xrechnung_available(invoice),
+            "xrechnung_needs_phone": invoice.client.leitweg_id
+            and "phone" in exports.xrechnung_missing(invoice),
         },
     )
 
@@ -110,6 +124,24 @@ def invoice_edit(request: HttpRequest, invoice_id: int) -> HttpResponse:
     )
 
 
+def _missing_message(invoice: Invoice, missing: list[MissingDetail]) -> str:
+    """Return the message naming what is missing, with links to where it is filled in."""
+    links = {
+        "profile": (reverse("crm:profile"), _("Open the settings")),
+        "client": (reverse("clients:edit", args=[invoice.client_id]), _("Edit the client")),
+    }
+    return format_html(
+        "{} {}",
+        _("The invoice cannot be issued yet (§ 14 UStG); missing: %(missing)s.")
+        % {"missing": ", ".join(detail.label for detail in missing)},
+        format_html_join(
+            " ",
+            '<a class="alert-link" href="{}">{}</a>',
+            (links[where] for where in dict.fromkeys(detail.where for detail in missing)),
+        ),
+    )
+
+
 @login_required
 @require_POST
 def invoice_issue(request: HttpRequest, invoice_id: int) -> HttpResponse:
@@ -117,6 +149,8 @@ def invoice_issue(request: HttpRequest, invoice_id: int) -> HttpResponse:
     try:
         invoice = services.invoice_issue(invoice=invoice, actor=request.user)
         messages.success(request, _("Invoice %(number)s issued.") % {"number": invoice.number})
+    except services.InvoiceIncomplete as error:
+        messages.error(request, _missing_message(invoice, error.missing))
     except ProjectError as error:
         messages.error(request, str(error))
     return redirect("projects:invoice_detail", invoice.pk)
@@ -177,6 +211,18 @@ def invoice_delete(request: HttpRequest, invoice_id: int) -> HttpResponse:
         return redirect(invoice)
     messages.success(request, _("Draft invoice deleted."))
     return redirect(project)
+
+
+@login_required
+def invoice_xrechnung(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Download the invoice as XRechnung (CII XML); for issued invoices with a Leitweg-ID."""
+    invoice = access_invoice(request.user, invoice_id)
+    if not exports.xrechnung_available(invoice):
+        raise Http404
+    return xml_response(
+        exports.xrechnung_for(invoice, documents.invoice_data(invoice)),
+        exports.xrechnung_filename(invoice),
+    )
 
 
 @login_required
