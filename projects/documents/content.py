@@ -1,4 +1,4 @@
-"""Offer and invoice documents: the frozen data (snapshot) and the PDF rendered from it.
+"""What offer and invoice documents say: labels, texts, money, the frozen data (snapshot).
 
 A document is rendered from a plain, JSON-friendly dict, never from live rows: a sent offer and
 an issued invoice carry that dict in ``snapshot``, so rendering them again gives the same text
@@ -8,17 +8,15 @@ Labels are in the client's language (data, not gettext: the document speaks to t
 
 from __future__ import annotations
 
-import base64
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import formats, translation
 
-from crm.pdf import render_pdf
 from crm.templatetags.crm_format import format_money
 
-from .models import Invoice, Offer, Project
+from ..models import Invoice, Offer, Project
 
 CENT = Decimal("0.01")
 SMALL_BUSINESS_NOTE = {
@@ -251,20 +249,6 @@ def buyer_data(client: Any) -> dict[str, Any]:
     }
 
 
-def _logo_data_uri(user: Any) -> str:
-    """Return the profile logo inline (data: URL): media files are never fetched by URL."""
-    profile = user.profile_or_default
-    if not profile.logo:
-        return ""
-    try:
-        with profile.logo.open("rb") as handle:
-            content = handle.read(2 * 1024 * 1024)
-    except OSError:
-        return ""
-    kind = "png" if profile.logo.name.lower().endswith(".png") else "jpeg"
-    return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Offers
 
@@ -332,15 +316,6 @@ def offer_data(offer: Offer) -> dict[str, Any]:
     return offer_snapshot(offer)
 
 
-def offer_pdf(offer: Offer) -> bytes:
-    """Render the offer as PDF (from its snapshot once sent). No side effects."""
-    data = offer_data(offer)
-    return render_pdf(
-        "documents/offer.html",
-        document_context(data, is_draft=not offer.is_frozen, logo=_logo_data_uri(offer.owner)),
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Invoices
 
@@ -381,19 +356,6 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     if invoice.snapshot and invoice.status != Invoice.Status.DRAFT:
         return invoice.snapshot
     return invoice_snapshot(invoice)
-
-
-def invoice_pdf(invoice: Invoice) -> bytes:
-    """Render the invoice as PDF; once issued a Factur-X (EN 16931) PDF/A-3. No side effects."""
-    from .einvoice import facturx_pdf, invoice_xml
-
-    data = invoice_data(invoice)
-    is_draft = invoice.status == Invoice.Status.DRAFT
-    context = document_context(data, is_draft=is_draft, logo=_logo_data_uri(invoice.owner))
-    if is_draft:
-        return render_pdf("documents/invoice.html", context)
-    pdf = render_pdf("documents/invoice.html", context, pdf_variant="pdf/a-3b")
-    return facturx_pdf(pdf, invoice_xml(data), data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,51 @@
+"""Render offer and invoice documents to PDF (WeasyPrint through ``crm.pdf``).
+
+Rendering reads the document's data (``content``) and the freelancer's logo, and writes
+nothing; an issued invoice becomes a Factur-X PDF/A-3 with its EN 16931 XML embedded.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from crm.pdf import render_pdf
+
+from ..models import Invoice, Offer
+from .content import document_context, invoice_data, offer_data
+
+
+def _logo_data_uri(user: Any) -> str:
+    """Return the profile logo inline (data: URL): media files are never fetched by URL."""
+    profile = user.profile_or_default
+    if not profile.logo:
+        return ""
+    try:
+        with profile.logo.open("rb") as handle:
+            content = handle.read(2 * 1024 * 1024)
+    except OSError:
+        return ""
+    kind = "png" if profile.logo.name.lower().endswith(".png") else "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
+
+
+def offer_pdf(offer: Offer) -> bytes:
+    """Render the offer as PDF (from its snapshot once sent). No side effects."""
+    data = offer_data(offer)
+    return render_pdf(
+        "documents/offer.html",
+        document_context(data, is_draft=not offer.is_frozen, logo=_logo_data_uri(offer.owner)),
+    )
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """Render the invoice as PDF; once issued a Factur-X (EN 16931) PDF/A-3. No side effects."""
+    from ..einvoice import facturx_pdf, invoice_xml
+
+    data = invoice_data(invoice)
+    is_draft = invoice.status == Invoice.Status.DRAFT
+    context = document_context(data, is_draft=is_draft, logo=_logo_data_uri(invoice.owner))
+    if is_draft:
+        return render_pdf("documents/invoice.html", context)
+    pdf = render_pdf("documents/invoice.html", context, pdf_variant="pdf/a-3b")
+    return facturx_pdf(pdf, invoice_xml(data), data)
