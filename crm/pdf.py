@@ -4,13 +4,23 @@ Documents are rendered from data the freelancer and (through the portal) the cli
 An ``<img src="http://...">`` or ``file:///etc/passwd`` in a note must fetch nothing: WeasyPrint's
 default fetcher would open it (server-side request forgery, local file disclosure). The fetcher
 below answers only URLs under our static prefix, from the staticfiles finders, plus ``data:``.
+
+Any character reaches these documents, too: ``printable`` maps every character that no font of
+the document chain (DejaVu Sans, vendored; Noto Sans CJK and Noto Color Emoji from the system)
+can show to a visible stand-in before WeasyPrint sees it, so no glyph is drawn as an empty box
+(.notdef, which PDF/A forbids) and control characters never reach the PDF.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import mimetypes
+import re
+import shutil
+import subprocess
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -18,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from fontTools.ttLib import TTFont
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -71,6 +82,64 @@ class StaticOnlyURLFetcher(URLFetcher):
         )
 
 
+# The fonts documents use, in fallback order (static/css/print.css names the same families).
+# DejaVu Sans is vendored; the others come from the system (Debian: fonts-noto-cjk,
+# fonts-noto-color-emoji, installed by .ci/run). A machine without them replaces CJK and emoji
+# by U+FFFD rather than drawing empty boxes.
+VENDORED_FONTS = ("fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf")
+SYSTEM_FONTS = ("Noto Sans CJK JP", "Noto Color Emoji")
+REPLACEMENT = "\ufffd"
+# ASCII letters, digits and punctuation, tab and line breaks: in every font, no lookup needed.
+_NEEDS_CHECK = re.compile(r"[^\t\n\r\x20-\x7e]")
+
+
+def _system_font_file(family: str) -> str | None:
+    """Return the file fontconfig uses for ``family`` (regular), or None if it is missing."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    found = subprocess.run(  # noqa: S603 (a fixed program, a family name of ours)
+        [fc_list, "-f", "%{file}\n", f"{family}:style=Regular"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    ).stdout.split()
+    return found[0] if found else None
+
+
+@functools.cache
+def covered_characters() -> frozenset[int]:
+    """Return the code points some font of the document chain has a glyph for (read once)."""
+    files = [finders.find(path) for path in VENDORED_FONTS]
+    files += [_system_font_file(family) for family in SYSTEM_FONTS]
+    covered: set[int] = set()
+    for path in files:
+        if not path:
+            continue
+        font = TTFont(path, fontNumber=0, lazy=True)  # fontNumber: the first of a .ttc
+        covered.update(font["cmap"].getBestCmap() or {})
+        font.close()
+    return frozenset(covered)
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return " "  # form feed, vertical tab, \x01 ... pasted from Word or a PDF
+    if ord(char) in covered_characters():
+        return char
+    if category == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF:
+        return char  # direction marks, joiners, variation selectors: shaped, never drawn
+    return REPLACEMENT
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with every character no document font can show replaced (see above)."""
+    return _NEEDS_CHECK.sub(_stand_in, text)
+
+
 _local = threading.local()
 
 
@@ -100,7 +169,7 @@ def render_pdf(
     files under it are fetched. ``pdf_variant`` passes e.g. ``"pdf/a-3b"`` to WeasyPrint.
     """
     base = base_url or DOCUMENT_BASE_URL
-    html = render_to_string(template_name, context)
+    html = printable(render_to_string(template_name, context))
     fetcher = StaticOnlyURLFetcher(base)
     options: dict[str, Any] = {"font_config": _font_config()}
     if pdf_variant:

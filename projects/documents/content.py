@@ -12,9 +12,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils import formats, translation
-
-from crm.templatetags.crm_format import format_money
+from crm.templatetags.crm_format import format_document_date, format_money
 
 from ..models import Invoice, Offer, Project
 
@@ -374,8 +372,9 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
     def date(value: str) -> str:
         if not value:
             return ""
-        with translation.override(language):
-            return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        return format_document_date(
+            datetime.date.fromisoformat(value), language, data["buyer"].get("country", "")
+        )
 
     def number(value: str) -> str:
         text = f"{Decimal(value).normalize():f}"
