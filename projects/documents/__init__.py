@@ -2,7 +2,8 @@
 
 - ``content``: labels, default texts, money, the snapshot (frozen data) and the template
   context in the client's language;
-- ``rendering``: the PDF, rendered from that data with WeasyPrint.
+- ``rendering``: the PDF, rendered from that data with WeasyPrint;
+- ``frozen``: the PDF of a sent offer or an issued invoice, rendered once, stored and served.
 
 Callers import from the package (``from projects import documents``).
 """
@@ -22,7 +23,8 @@ from .content import (
     seller_data,
     totals_by_rate,
 )
-from .rendering import invoice_pdf, offer_pdf
+from .frozen import document_freeze, invoice_pdf, offer_pdf
+from .rendering import invoice_pdf_render, offer_pdf_render
 
 __all__ = [
     "CENT",
@@ -31,12 +33,15 @@ __all__ = [
     "buyer_data",
     "default_texts",
     "document_context",
+    "document_freeze",
     "invoice_data",
     "invoice_pdf",
+    "invoice_pdf_render",
     "invoice_snapshot",
     "line_data",
     "offer_data",
     "offer_pdf",
+    "offer_pdf_render",
     "offer_snapshot",
     "seller_data",
     "totals_by_rate",

@@ -29,7 +29,7 @@ def _logo_data_uri(user: Any) -> str:
     return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
 
 
-def offer_pdf(offer: Offer) -> bytes:
+def offer_pdf_render(offer: Offer) -> bytes:
     """Render the offer as PDF (from its snapshot once sent). No side effects."""
     data = offer_data(offer)
     return render_pdf(
@@ -38,7 +38,7 @@ def offer_pdf(offer: Offer) -> bytes:
     )
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
+def invoice_pdf_render(invoice: Invoice) -> bytes:
     """Render the invoice as PDF; once issued a Factur-X (EN 16931) PDF/A-3. No side effects."""
     from ..einvoice import facturx_pdf, invoice_xml
 

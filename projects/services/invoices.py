@@ -96,7 +96,7 @@ def _number(invoice: Invoice, day: datetime.date) -> str:
 
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None = None) -> Invoice:
-    """Give the draft its gap-free number, freeze seller/buyer/lines/totals, mark it open.
+    """Number the draft (gap-free), freeze its data and PDF, mark it open.
 
     A second call is refused (issued already), so a number is never drawn twice.
     """
@@ -116,6 +116,9 @@ def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None =
     locked.status = Invoice.Status.OPEN
     _freeze(locked)
     locked.save()
+    # Rendered once, here, after the number is drawn and before the transaction commits: an
+    # invoice whose PDF or e-invoice XML cannot be built rolls back, number included.
+    documents.document_freeze(invoice=locked)
     audit_record(
         owner=locked.owner,
         actor=actor,
@@ -241,6 +244,7 @@ def _cancellation(invoice: Invoice, today: datetime.date) -> Invoice:
     storno.status = Invoice.Status.CANCELLED
     _freeze(storno)
     storno.save()
+    documents.document_freeze(invoice=storno)
     return storno
 
 
