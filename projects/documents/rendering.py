@@ -9,6 +9,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
+from crm.logos import logo_check
 from crm.pdf import render_pdf
 
 from ..models import Invoice, Offer
@@ -16,14 +19,19 @@ from .content import document_context, invoice_data, offer_data
 
 
 def _logo_data_uri(user: Any) -> str:
-    """Return the profile logo inline (data: URL): media files are never fetched by URL."""
+    """Return the profile logo inline (data: URL): media files are never fetched by URL.
+
+    The stored logo is the small copy made on upload; one that still claims too many pixels
+    (stored before that) is left out rather than decoded.
+    """
     profile = user.profile_or_default
     if not profile.logo:
         return ""
     try:
         with profile.logo.open("rb") as handle:
+            logo_check(handle)
             content = handle.read(2 * 1024 * 1024)
-    except OSError:
+    except (OSError, ValidationError):
         return ""
     kind = "png" if profile.logo.name.lower().endswith(".png") else "jpeg"
     return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"

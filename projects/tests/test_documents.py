@@ -252,3 +252,16 @@ def test_it_writes_unambiguous_dates_in_each_language(alice: Any, weber: Any) ->
     assert documents.document_context(data, is_draft=True)["valid_until"] == "November 11, 2026"
     data["buyer"]["language"] = "de"
     assert documents.document_context(data, is_draft=True)["valid_until"] == "11.11.2026"
+
+
+def test_it_leaves_out_a_stored_logo_with_too_many_pixels(alice: Any, offer: Any) -> None:
+    from django.core.files.base import ContentFile
+
+    from crm.tests.test_profile import bomb_png
+
+    profile = alice.profile
+    profile.logo.save("old-bomb.png", ContentFile(bomb_png()))
+
+    pdf = documents.offer_pdf_render(offer)
+
+    assert not pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images
