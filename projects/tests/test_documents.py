@@ -265,3 +265,27 @@ def test_it_leaves_out_a_stored_logo_with_too_many_pixels(alice: Any, offer: Any
     pdf = documents.offer_pdf_render(offer)
 
     assert not pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images
+
+
+def test_it_keeps_the_totals_with_the_last_lines(invoice: Any) -> None:
+    for index in range(29):
+        InvoiceLineFactory(invoice=invoice, description=f"Position {index}")
+    words = pdf_words(documents.invoice_pdf(invoice))
+    rows = [word for word in words if word.text == "Position"]
+    last, before = rows[-1], rows[-2]
+    assert last.page == before.page
+    pitch = last.top - before.top
+    total = next(word for word in words if word.text == "Gesamtbetrag")
+    assert total.page == last.page
+    # Add just as many lines as still fit on the last page: then the totals would not.
+    page_end = max(word.bottom for word in words if word.page == 1 and word.text == "Position")
+    more = int((page_end - last.bottom) // pitch)
+    assert total.bottom + more * pitch > page_end, "the totals would still fit: add lines"
+    for index in range(29, 29 + more):
+        InvoiceLineFactory(invoice=invoice, description=f"Position {index}")
+
+    words = pdf_words(documents.invoice_pdf(invoice))
+
+    total = next(word for word in words if word.text == "Gesamtbetrag")
+    rows_with_total = [w for w in words if w.text == "Position" and w.page == total.page]
+    assert rows_with_total, "the totals stand alone at the top of a page"
