@@ -13,6 +13,7 @@ can show to a visible stand-in before WeasyPrint sees it, so no glyph is drawn a
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import mimetypes
@@ -28,7 +29,6 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from fontTools.ttLib import TTFont
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -93,34 +93,50 @@ REPLACEMENT = "\ufffd"
 _NEEDS_CHECK = re.compile(r"[^\t\n\r\x20-\x7e]")
 
 
-def _system_font_file(family: str) -> str | None:
-    """Return the file fontconfig uses for ``family`` (regular), or None if it is missing."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return None
-    found = subprocess.run(  # noqa: S603 (a fixed program, a family name of ours)
-        [fc_list, "-f", "%{file}\n", f"{family}:style=Regular"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=False,
-    ).stdout.split()
-    return found[0] if found else None
+def _fontconfig(*args: str) -> str:
+    """Return what a fontconfig tool prints ("" without fontconfig's tools)."""
+    program = shutil.which(args[0])
+    if program is None:
+        return ""
+    return subprocess.run(  # noqa: S603 (a fixed program, font names and files of ours)
+        [program, *args[1:]], capture_output=True, text=True, timeout=10, check=False
+    ).stdout
 
 
 @functools.cache
-def covered_characters() -> frozenset[int]:
-    """Return the code points some font of the document chain has a glyph for (read once)."""
-    files = [finders.find(path) for path in VENDORED_FONTS]
-    files += [_system_font_file(family) for family in SYSTEM_FONTS]
-    covered: set[int] = set()
-    for path in files:
-        if not path:
-            continue
-        font = TTFont(path, fontNumber=0, lazy=True)  # fontNumber: the first of a .ttc
-        covered.update(font["cmap"].getBestCmap() or {})
-        font.close()
-    return frozenset(covered)
+def _coverage() -> tuple[list[int], list[int]]:
+    """Return the document fonts' code point ranges (starts, ends), sorted; read once.
+
+    fontconfig prints a font's charset as hex ranges ("20-7e a0-17f ..."): a few hundred
+    ranges instead of the fonts' full character maps in memory.
+    """
+    charsets = [
+        _fontconfig("fc-query", "--format=%{charset}\n", finders.find(path) or "")
+        for path in VENDORED_FONTS
+    ]
+    charsets += [
+        _fontconfig("fc-list", "--format=%{charset}\n", f"{family}:style=Regular").split("\n")[0]
+        for family in SYSTEM_FONTS
+    ]
+    ranges = []
+    for item in " ".join(charsets).split():
+        first, _, last = item.partition("-")
+        ranges.append((int(first, 16), int(last or first, 16)))
+    merged: list[list[int]] = []  # the fonts' ranges overlap: keep their union
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return [first for first, _ in merged], [last for _, last in merged]
+
+
+def is_covered(char: str) -> bool:
+    """Return whether some font of the document chain has a glyph for ``char``."""
+    starts, ends = _coverage()
+    code = ord(char)
+    index = bisect.bisect_right(starts, code) - 1
+    return index >= 0 and ends[index] >= code
 
 
 def _stand_in(match: re.Match[str]) -> str:
@@ -128,7 +144,7 @@ def _stand_in(match: re.Match[str]) -> str:
     category = unicodedata.category(char)
     if category == "Cc":
         return " "  # form feed, vertical tab, \x01 ... pasted from Word or a PDF
-    if ord(char) in covered_characters():
+    if is_covered(char):
         return char
     if category == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF:
         return char  # direction marks, joiners, variation selectors: shaped, never drawn
