@@ -68,7 +68,7 @@ def test_it_serves_a_frozen_invoice_without_rendering_it_again(
 
 
 def test_it_serves_the_stored_offer_in_the_portal(
-    alice: Any, offer: Any, no_rendering: None, monkeypatch: Any
+    alice: Any, offer: Any, no_rendering: None, monkeypatch: Any, django_assert_num_queries: Any
 ) -> None:
     monkeypatch.undo()
     sent = offer_send(offer=offer, actor=alice)
@@ -76,7 +76,9 @@ def test_it_serves_the_stored_offer_in_the_portal(
     monkeypatch.setattr(frozen, "offer_pdf_render", lambda offer: b"rendered again")
     link = PortalLink.objects.create(owner=alice, project=sent.project)
 
-    response = Client().get(reverse("portal:offer_pdf", args=[link.token]))
+    url = reverse("portal:offer_pdf", args=[link.token])
+    with django_assert_num_queries(3):  # the link (with project), the offer, its PDF
+        response = Client().get(url)
 
     assert response.status_code == 200
     assert response.content == stored
