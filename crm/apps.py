@@ -9,7 +9,11 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from . import freshness
+        from .logos import strict_pixel_limit
         from .models import OwnedQuerySet
+
+        # No image over 20 megapixels is decoded in this process (a logo, or one in a PDF).
+        strict_pixel_limit()
 
         # Every row a freelancer owns renews their data generation when saved (deletes: see
         # RenewsOwnerOnDelete; bulk writes: OwnedQuerySet).

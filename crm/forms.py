@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .logos import logo_check
 from .models import Profile
 from .text import CleanForm, CleanModelForm
 
@@ -27,6 +28,15 @@ def _profile_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"  # Django 6's default; "lindner.example" means https
     return field.formfield(**kwargs)
+
+
+class LogoField(forms.ImageField):
+    """An image field that reads the pixel size from the header before anything decodes it."""
+
+    def to_python(self, data: Any) -> Any:
+        if data and hasattr(data, "read"):
+            logo_check(data)  # Django's own check below opens the image with Pillow
+        return super().to_python(data)
 
 
 class ProfileForm(CleanModelForm):
@@ -57,6 +67,7 @@ class ProfileForm(CleanModelForm):
             "language",
             "logo",
         )
+        field_classes = {"logo": LogoField}  # noqa: RUF012
         widgets = {  # noqa: RUF012
             "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),

@@ -4,13 +4,24 @@ Documents are rendered from data the freelancer and (through the portal) the cli
 An ``<img src="http://...">`` or ``file:///etc/passwd`` in a note must fetch nothing: WeasyPrint's
 default fetcher would open it (server-side request forgery, local file disclosure). The fetcher
 below answers only URLs under our static prefix, from the staticfiles finders, plus ``data:``.
+
+Any character reaches these documents, too: ``printable`` maps every character that no font of
+the document chain (DejaVu Sans, vendored; Noto Sans CJK and Noto Color Emoji from the system)
+can show to a visible stand-in before WeasyPrint sees it, so no glyph is drawn as an empty box
+(.notdef, which PDF/A forbids) and control characters never reach the PDF.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import logging
 import mimetypes
+import re
+import shutil
+import subprocess
 import threading
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,6 +105,80 @@ def document_rendering(name: str) -> Iterator[None]:
         raise DocumentError(name) from error
 
 
+# The fonts documents use, in fallback order (static/css/print.css names the same families).
+# DejaVu Sans is vendored; the others come from the system (Debian: fonts-noto-cjk,
+# fonts-noto-color-emoji, installed by .ci/run). A machine without them replaces CJK and emoji
+# by U+FFFD rather than drawing empty boxes.
+VENDORED_FONTS = ("fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf")
+SYSTEM_FONTS = ("Noto Sans CJK JP", "Noto Color Emoji")
+REPLACEMENT = "\ufffd"
+# ASCII letters, digits and punctuation, tab and line breaks: in every font, no lookup needed.
+_NEEDS_CHECK = re.compile(r"[^\t\n\r\x20-\x7e]")
+
+
+def _fontconfig(*args: str) -> str:
+    """Return what a fontconfig tool prints ("" without fontconfig's tools)."""
+    program = shutil.which(args[0])
+    if program is None:
+        return ""
+    return subprocess.run(  # noqa: S603 (a fixed program, font names and files of ours)
+        [program, *args[1:]], capture_output=True, text=True, timeout=10, check=False
+    ).stdout
+
+
+@functools.cache
+def _coverage() -> tuple[list[int], list[int]]:
+    """Return the document fonts' code point ranges (starts, ends), sorted; read once.
+
+    fontconfig prints a font's charset as hex ranges ("20-7e a0-17f ..."): a few hundred
+    ranges instead of the fonts' full character maps in memory.
+    """
+    charsets = [
+        _fontconfig("fc-query", "--format=%{charset}\n", finders.find(path) or "")
+        for path in VENDORED_FONTS
+    ]
+    charsets += [
+        _fontconfig("fc-list", "--format=%{charset}\n", f"{family}:style=Regular").split("\n")[0]
+        for family in SYSTEM_FONTS
+    ]
+    ranges = []
+    for item in " ".join(charsets).split():
+        first, _, last = item.partition("-")
+        ranges.append((int(first, 16), int(last or first, 16)))
+    merged: list[list[int]] = []  # the fonts' ranges overlap: keep their union
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return [first for first, _ in merged], [last for _, last in merged]
+
+
+def is_covered(char: str) -> bool:
+    """Return whether some font of the document chain has a glyph for ``char``."""
+    starts, ends = _coverage()
+    code = ord(char)
+    index = bisect.bisect_right(starts, code) - 1
+    return index >= 0 and ends[index] >= code
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return " "  # form feed, vertical tab, \x01 ... pasted from Word or a PDF
+    if is_covered(char):
+        return char
+    if category == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF:
+        return char  # direction marks, joiners, variation selectors: shaped, never drawn
+    return REPLACEMENT
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with every character no document font can show replaced (see above)."""
+    return _NEEDS_CHECK.sub(_stand_in, text)
+
+
 _local = threading.local()
 
 
@@ -123,7 +208,7 @@ def render_pdf(
     files under it are fetched. ``pdf_variant`` passes e.g. ``"pdf/a-3b"`` to WeasyPrint.
     """
     base = base_url or DOCUMENT_BASE_URL
-    html = render_to_string(template_name, context)
+    html = printable(render_to_string(template_name, context))
     fetcher = StaticOnlyURLFetcher(base)
     options: dict[str, Any] = {"font_config": _font_config()}
     if pdf_variant:

@@ -7,12 +7,19 @@ from typing import Any
 from django.db import transaction
 
 from .forms import ProfileForm
+from .logos import logo_downscaled
 from .models import Profile, new_token
 
 
 def profile_update(*, form: ProfileForm) -> Profile:
-    """Save a validated profile form; delete the replaced logo file after commit. Idempotent."""
+    """Save a validated profile form; delete the replaced logo file after commit. Idempotent.
+
+    A newly uploaded logo is stored downscaled and without metadata (``crm.logos``).
+    """
     profile: Profile = form.instance
+    upload = form.cleaned_data.get("logo")
+    if "logo" in form.changed_data and upload and hasattr(upload, "content_type"):
+        profile.logo = logo_downscaled(upload, upload.name)
     previous_logo = ""
     if profile.pk:
         previous_logo = (

@@ -177,7 +177,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 
 @portal_view
-@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",))
+@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",), per="token")
 @require_GET
 def portal_offer_pdf(request: HttpRequest, token: str) -> HttpResponse:
     """Send the current offer's PDF (only that one offer, only through the token)."""
@@ -189,7 +189,7 @@ def portal_offer_pdf(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
-@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",))
+@rate_limit(group="portal_pdf", rate_setting="PORTAL_RATE_LIMIT_PDF", methods=("GET",), per="token")
 @require_GET
 def portal_invoice_pdf(request: HttpRequest, token: str, invoice_id: int) -> HttpResponse:
     """Send the PDF of an issued invoice of this project and client."""

@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
 from .models import (
     ChangeRequest,
+    FrozenDocument,
     Invoice,
     InvoiceLine,
     Milestone,
@@ -117,3 +120,22 @@ class InvoiceLineAdmin(admin.ModelAdmin):
 class PaymentAdmin(admin.ModelAdmin):
     list_display = ("invoice", "paid_on", "amount")
     raw_id_fields = ("invoice",)
+
+
+@admin.register(FrozenDocument)
+class FrozenDocumentAdmin(admin.ModelAdmin):
+    """Read-only: a frozen document is the document as it was sent; it is never edited."""
+
+    list_display = ("__str__", "offer", "invoice", "sha256", "created_at")
+    raw_id_fields = ("offer", "invoice")
+    exclude = ("pdf",)
+    readonly_fields = ("offer", "invoice", "sha256", "created_at")
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).defer("pdf").select_related("offer", "invoice")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

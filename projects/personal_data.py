@@ -34,6 +34,8 @@ PERSONAL_DATA = {
         "snapshot": "kept by law",
     },
     "InvoiceLine": {"description": "kept by law", "unit": "not personal"},
+    # The PDF of a sent offer or issued invoice (binary, kept with it); its hash says nothing.
+    "FrozenDocument": {"sha256": "not personal"},
     # A booking record (§ 147 AO): its note stays with the payment.
     "Payment": {"note": "kept by law"},
 }

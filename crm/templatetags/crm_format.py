@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 register = template.Library()
 
@@ -45,6 +45,33 @@ def money(amount: Any, currency: str = "EUR") -> str:
 def money_in(amount: Any, currency: str, language: str) -> str:
     """Format money in a given language (documents use the client's language)."""
     return format_money(amount, currency or "EUR", language)
+
+
+# Dates on documents: German 11.11.2026; English in the unambiguous British order, 11 November
+# 2026 (11/11/2026 reads as a different day in London and in New York), or November 11, 2026
+# for a client in the United States.
+DOCUMENT_DATE_FORMATS = {"de": "d.m.Y", "en": "j F Y"}
+US_DOCUMENT_DATE_FORMAT = "F j, Y"
+
+
+def format_document_date(value: Any, language: str, country: str = "") -> str:
+    """Return ``value`` (a date) as a document in ``language`` prints it; "" for no date."""
+    if not value:
+        return ""
+    language = language if language in DOCUMENT_DATE_FORMATS else "de"
+    fmt = DOCUMENT_DATE_FORMATS[language]
+    if language == "en" and country.strip().upper() == "US":
+        fmt = US_DOCUMENT_DATE_FORMAT
+    with translation.override(language):
+        return formats.date_format(value, fmt)
+
+
+@register.simple_tag
+def document_date(value: Any, language: str, country: str = "") -> str:
+    """Format a date for a document: ``{% document_date invoice.due_on language %}``."""
+    if hasattr(value, "tzinfo") and hasattr(value, "date"):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return format_document_date(value, language, country)
 
 
 @register.simple_tag

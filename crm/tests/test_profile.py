@@ -217,3 +217,96 @@ def test_it_needs_a_login(anon_client):
 
     assert response.status_code == 302
     assert not Profile.objects.filter(display_name="Alice Adler").exists()
+
+
+def bomb_png(width=12_000, height=12_000):
+    """A PNG of a few KB that claims ``width`` x ``height`` black pixels (as in the issue)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(12_000, 12_000), (4_001, 100), (5_000, 4_001)])
+def test_it_refuses_a_logo_with_too_many_pixels_before_decoding_it(
+    alice_client, alice, width, height
+):
+    content = bomb_png(width, height)
+    assert len(content) < 2 * 1024 * 1024
+    upload = SimpleUploadedFile("bomb.png", content, content_type="image/png")
+
+    response = alice_client.post(URL, {**profile_data(), "logo": upload})
+
+    assert response.status_code == 200
+    assert "at most 4,000 × 4,000 pixels" in response.content.decode()
+    assert not Profile.objects.get(user=alice).logo
+
+
+def test_pillow_refuses_images_over_20_megapixels_everywhere():
+    assert Image.MAX_IMAGE_PIXELS == 20_000_000
+    # Twice the limit is an error in any case; between 20 and 40 megapixels the warning is
+    # made an error by crm.logos.strict_pixel_limit (tests reset warning filters per test).
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(io.BytesIO(bomb_png(7_000, 6_000)))
+
+
+def test_it_stores_the_logo_downscaled_and_without_metadata(alice_client, alice, settings):
+    from PIL import PngImagePlugin
+
+    buffer = io.BytesIO()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Alice Lindner, Hauptstraße 1")
+    Image.new("RGBA", (2400, 1200), (200, 0, 0, 128)).save(buffer, format="PNG", pnginfo=info)
+    upload = SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png")
+    jpeg = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x013B] = "Alice Lindner"  # Artist
+    Image.new("RGB", (3000, 900)).save(jpeg, format="JPEG", exif=exif)
+
+    alice_client.post(URL, {**profile_data(), "logo": upload})
+    with Image.open(settings.MEDIA_ROOT / Profile.objects.get(user=alice).logo.name) as stored:
+        assert stored.size == (600, 300)
+        assert stored.mode == "RGBA"
+        assert "Author" not in stored.info
+    alice_client.post(
+        URL,
+        {**profile_data(), "logo": SimpleUploadedFile("p.jpg", jpeg.getvalue(), "image/jpeg")},
+    )
+    with Image.open(settings.MEDIA_ROOT / Profile.objects.get(user=alice).logo.name) as stored:
+        assert stored.size == (600, 180)
+        assert not stored.getexif()
+
+
+def test_it_downscales_logos_stored_before(alice, settings):
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1800, 600)).save(buffer, format="PNG")
+    profile = Profile.objects.get(user=alice)
+    profile.logo.save("old.png", ContentFile(buffer.getvalue()))
+    bob_profile = Profile.objects.create(
+        user=type(alice).objects.create_user("dora", "dora@example.com", "x")
+    )
+    bob_profile.logo.save("bomb.png", ContentFile(bomb_png()))
+    migration = importlib.import_module("crm.migrations.0003_downscale_logos")
+
+    migration.downscale_logos(apps, None)
+
+    profile.refresh_from_db()
+    with Image.open(settings.MEDIA_ROOT / profile.logo.name) as stored:
+        assert stored.size == (600, 200)
+    bob_profile.refresh_from_db()
+    assert not bob_profile.logo

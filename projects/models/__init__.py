@@ -6,10 +6,12 @@
 - ``lines``: what offer and invoice lines share;
 - ``offers``: numbered, versioned offers, frozen when sent;
 - ``invoices``: invoices, their lines and payments;
-- ``numbering``: the gap-free number sequences.
+- ``numbering``: the gap-free number sequences;
+- ``documents``: the PDFs of sent offers and issued invoices, rendered once and kept.
 """
 
 from .change_requests import ChangeRequest
+from .documents import FrozenDocument
 from .invoices import Invoice, InvoiceLine, InvoiceQuerySet, Payment, VatTreatment
 from .numbering import NumberSequence
 from .offers import Offer, OfferLine
@@ -21,6 +23,7 @@ __all__ = [
     "STATUS_TRANSITIONS",
     "UNDERWAY_STATUSES",
     "ChangeRequest",
+    "FrozenDocument",
     "Invoice",
     "InvoiceLine",
     "InvoiceQuerySet",

@@ -126,19 +126,21 @@ def _refuse_unknown_country(invoice: Invoice) -> None:
         )
 
 
-def _freeze_rendered(invoice: Invoice, day: datetime.date) -> None:
-    """Freeze ``invoice`` (status already set), prove its PDF and e-invoice build, then number it.
-
-    Both are rendered under a stand-in number of the same shape *before* the number is drawn,
-    so an invoice that could never be downloaded is refused with its number still free (and
-    the number sequence's row lock is not held while WeasyPrint works). Inside the caller's
-    transaction: a refusal rolls back everything.
-    """
+def _freeze_numbered(invoice: Invoice, day: datetime.date) -> None:
+    """Freeze ``invoice`` (status already set) under its newly drawn gap-free number."""
     _refuse_unknown_country(invoice)
-    invoice.number = f"{day.year}-0000"
+    invoice.number = _number(invoice, day)
     _freeze(invoice)
+
+
+def _document_store(invoice: Invoice) -> None:
+    """Render and store the issued invoice's PDF and e-invoice once, or refuse to issue it.
+
+    Inside the issuing transaction, after the number is drawn: an invoice that could never be
+    downloaded rolls back with its number, which stays free for the next one.
+    """
     try:
-        documents.invoice_pdf(invoice)
+        documents.document_freeze(invoice=invoice)
     except DocumentError as error:
         raise ProjectError(
             _(
@@ -148,8 +150,6 @@ def _freeze_rendered(invoice: Invoice, day: datetime.date) -> None:
             )
             % {"e": error}
         ) from error
-    invoice.number = _number(invoice, day)
-    invoice.snapshot["number"] = invoice.number
 
 
 def _number(invoice: Invoice, day: datetime.date) -> str:
@@ -171,7 +171,7 @@ class InvoiceIncomplete(ProjectError):
 
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None = None) -> Invoice:
-    """Give the draft its gap-free number, freeze seller/buyer/lines/totals, mark it open.
+    """Number the draft (gap-free), freeze its data and PDF, mark it open.
 
     Refused, with the number still free, if its PDF or e-invoice cannot be built. A second
     call is refused (issued already), so a number is never drawn twice. Refused with
@@ -194,8 +194,9 @@ def invoice_issue(*, invoice: Invoice, actor: Any, today: datetime.date | None =
     locked.delivery_from = locked.delivery_from or issued_on
     locked.delivery_to = locked.delivery_to or locked.delivery_from
     locked.status = Invoice.Status.OPEN
-    _freeze_rendered(locked, issued_on)
+    _freeze_numbered(locked, issued_on)
     locked.save()
+    _document_store(locked)
     audit_record(
         owner=locked.owner,
         actor=actor,
@@ -472,8 +473,9 @@ def _cancellation(invoice: Invoice, today: datetime.date) -> Invoice:
     )
     # A cancellation settles the original: it is not a claim on the client.
     storno.status = Invoice.Status.CANCELLED
-    _freeze_rendered(storno, today)
+    _freeze_numbered(storno, today)
     storno.save()
+    _document_store(storno)
     return storno
 
 

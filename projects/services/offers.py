@@ -136,7 +136,7 @@ def offer_update(
 
 @transaction.atomic
 def offer_send(*, offer: Offer, actor: Any, now: datetime.datetime | None = None) -> Offer:
-    """Freeze the offer (snapshot), mark it sent, supersede older versions; a lead becomes offered.
+    """Freeze the offer (snapshot, PDF), mark it sent, supersede older versions; lead -> offered.
 
     The apps above draft the e-mail on ``events.offer_sent``. Refuses an offer sent already (so
     a second call changes nothing) or one without lines.
@@ -154,6 +154,8 @@ def offer_send(*, offer: Offer, actor: Any, now: datetime.datetime | None = None
     locked.status = Status.SENT
     locked.sent_at = now
     locked.save()
+    # Rendered once, here: a document that cannot render is never sent (the transaction ends).
+    documents.document_freeze(offer=locked)
     Offer.objects.filter(
         owner=locked.owner,
         number=locked.number,

@@ -12,6 +12,8 @@ import pytest
 from facturx import get_xml_from_pdf, xml_check_xsd
 from lxml import etree
 
+from clients.tests.factories import ClientFactory
+from crm.pdf_layout import pdf_words
 from projects import documents
 from projects.models import Invoice
 from projects.services.invoices import invoice_cancel, invoice_create, invoice_issue
@@ -224,27 +226,66 @@ def test_it_keeps_the_scope_order(alice: Any, weber: Any) -> None:
     assert Invoice.objects.count() == 0
 
 
-def test_it_places_the_address_in_the_din_5008_window(offer: Any) -> None:
-    reader = pypdf.PdfReader(io.BytesIO(documents.offer_pdf(offer)))
-    positions: dict[str, tuple[float, float]] = {}
-
-    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
-        if text.strip() and text.strip() not in positions:
-            # Page coordinates: the text matrix's origin through the current transformation.
-            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-            positions[text.strip()] = (x, y)
-
-    reader.pages[0].extract_text(visitor_text=visit)
-    mm = 72 / 25.4
-    height = float(reader.pages[0].mediabox.height)
-    x, y = next(pos for text, pos in positions.items() if text.startswith("Sabine Weber"))
-    from_top = (height - y) / mm
+def test_it_places_the_address_and_info_block_where_din_5008_form_b_says(offer: Any) -> None:
+    words = [word for word in pdf_words(documents.offer_pdf(offer)) if word.page == 1]
+    recipient = next(word for word in words if word.text == "Sabine")
     # Form B: the window's address zone runs from 62.7 mm (45 + 17.7) to 90 mm from the top,
     # text from 25 mm from the left edge.
-    assert 62 <= from_top <= 90, from_top
-    assert 24 <= x / mm <= 30, x / mm
-    sender_line = next(
-        pos for text, pos in positions.items() if "Hauptstraße 1" in text and "·" in text
+    assert 62.7 <= recipient.top <= 90, recipient
+    assert 24 <= recipient.left <= 30, recipient
+    sender = next(word for word in words if word.text == "·" and word.top < 62.7)
+    assert 45 <= sender.top <= 62.7, sender
+    # The information block starts 50 mm from the top edge (not 60) and 125 mm from the left.
+    label = next(word for word in words if word.text == "Angebot" and word.left > 120)
+    assert 50 <= label.top <= 52, label
+    assert 124.5 <= label.left <= 126, label
+
+
+def test_it_writes_unambiguous_dates_in_each_language(alice: Any, weber: Any) -> None:
+    english = ClientFactory(owner=alice, name="Jane Turner", language="en")
+    data = documents.offer_snapshot(
+        offer_create(project=ProjectFactory(client=english, owner=alice), actor=alice)
     )
-    assert 45 <= (height - sender_line[1]) / mm <= 63
+    data["valid_until"] = "2026-11-11"
+    assert documents.document_context(data, is_draft=True)["valid_until"] == "11 November 2026"
+    data["buyer"]["country"] = "US"
+    assert documents.document_context(data, is_draft=True)["valid_until"] == "November 11, 2026"
+    data["buyer"]["language"] = "de"
+    assert documents.document_context(data, is_draft=True)["valid_until"] == "11.11.2026"
+
+
+def test_it_leaves_out_a_stored_logo_with_too_many_pixels(alice: Any, offer: Any) -> None:
+    from django.core.files.base import ContentFile
+
+    from crm.tests.test_profile import bomb_png
+
+    profile = alice.profile
+    profile.logo.save("old-bomb.png", ContentFile(bomb_png()))
+
+    pdf = documents.offer_pdf_render(offer)
+
+    assert not pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images
+
+
+def test_it_keeps_the_totals_with_the_last_lines(invoice: Any) -> None:
+    for index in range(29):
+        InvoiceLineFactory(invoice=invoice, description=f"Position {index}")
+    words = pdf_words(documents.invoice_pdf(invoice))
+    rows = [word for word in words if word.text == "Position"]
+    last, before = rows[-1], rows[-2]
+    assert last.page == before.page
+    pitch = last.top - before.top
+    total = next(word for word in words if word.text == "Gesamtbetrag")
+    assert total.page == last.page
+    # Add just as many lines as still fit on the last page: then the totals would not.
+    page_end = max(word.bottom for word in words if word.page == 1 and word.text == "Position")
+    more = int((page_end - last.bottom) // pitch)
+    assert total.bottom + more * pitch > page_end, "the totals would still fit: add lines"
+    for index in range(29, 29 + more):
+        InvoiceLineFactory(invoice=invoice, description=f"Position {index}")
+
+    words = pdf_words(documents.invoice_pdf(invoice))
+
+    total = next(word for word in words if word.text == "Gesamtbetrag")
+    rows_with_total = [w for w in words if w.text == "Position" and w.page == total.page]
+    assert rows_with_total, "the totals stand alone at the top of a page"

@@ -87,3 +87,10 @@ def test_it_embeds_a_font_with_umlauts_and_euro(settings: Any) -> None:
     }
     # The @font-face family from static/fonts/ (a subset of DejaVu Sans), not a system font.
     assert any("Document-Sans" in str(name) for name in fonts)
+
+
+def test_it_replaces_what_no_document_font_can_show() -> None:
+    from crm.pdf import printable
+
+    text = "x\x0cy\x01z\x7f 日本 😀👍🏽 مرحبا \u200f äöü€ \ue000 \u0378"
+    assert printable(text) == "x y z  日本 😀👍🏽 مرحبا \u200f äöü€ \ufffd \ufffd"

@@ -111,6 +111,18 @@ def test_it_limits_portal_acceptances_and_pdf_downloads(
     assert statuses[10:] == [429, 429]
 
 
+def test_it_limits_portal_pdf_downloads_per_link_from_any_address(
+    link: PortalLink, limits_on: None, monkeypatch: Any
+) -> None:
+    from projects import documents
+
+    monkeypatch.setattr(documents, "offer_pdf", lambda offer: b"%PDF-1.7 offer")
+    make_offer(link.project, number="AN-1", total_gross=Decimal("100.00"))
+    url = reverse("portal:offer_pdf", args=[link.token])
+    statuses = [Client(REMOTE_ADDR=f"192.0.2.{i}").get(url).status_code for i in range(1, 8)]
+    assert statuses == [200] * 5 + [429, 429]
+
+
 def test_it_closes_the_portal_of_a_cancelled_project_with_a_friendly_page(
     link: PortalLink,
 ) -> None:

@@ -1,4 +1,4 @@
-"""Offer and invoice documents: the frozen data (snapshot) and the PDF rendered from it.
+"""What offer and invoice documents say: labels, texts, money, the frozen data (snapshot).
 
 A document is rendered from a plain, JSON-friendly dict, never from live rows: a sent offer and
 an issued invoice carry that dict in ``snapshot``, so rendering them again gives the same text
@@ -8,20 +8,14 @@ Labels are in the client's language (data, not gettext: the document speaks to t
 
 from __future__ import annotations
 
-import base64
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils import formats, translation
-from django.utils.translation import gettext as _
-
 from crm.countries import address_country_line
-from crm.pdf import document_rendering, render_pdf
-from crm.templatetags.crm_format import format_money
-from crm.text import text_clean_data
+from crm.templatetags.crm_format import format_document_date, format_money
 
-from .models import Invoice, Offer, Project
+from ..models import Invoice, Offer, Project
 
 CENT = Decimal("0.01")
 SMALL_BUSINESS_NOTE = {
@@ -283,20 +277,6 @@ def buyer_data(client: Any) -> dict[str, Any]:
     }
 
 
-def _logo_data_uri(user: Any) -> str:
-    """Return the profile logo inline (data: URL): media files are never fetched by URL."""
-    profile = user.profile_or_default
-    if not profile.logo:
-        return ""
-    try:
-        with profile.logo.open("rb") as handle:
-            content = handle.read(2 * 1024 * 1024)
-    except OSError:
-        return ""
-    kind = "png" if profile.logo.name.lower().endswith(".png") else "jpeg"
-    return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Offers
 
@@ -364,18 +344,6 @@ def offer_data(offer: Offer) -> dict[str, Any]:
     return offer_snapshot(offer)
 
 
-def offer_pdf(offer: Offer) -> bytes:
-    """Render the offer as PDF (from its snapshot once sent). No side effects.
-
-    Raises ``crm.pdf.DocumentError`` if it cannot be built.
-    """
-    data, replaced = text_clean_data(offer_data(offer))
-    context = document_context(data, is_draft=not offer.is_frozen, logo=_logo_data_uri(offer.owner))
-    context["text_replaced"] = replaced
-    with document_rendering(_("Offer %(number)s") % {"number": offer.number}):
-        return render_pdf("documents/offer.html", context)
-
-
 # ---------------------------------------------------------------------------------------------
 # Invoices
 
@@ -423,27 +391,6 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     return invoice_snapshot(invoice)
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
-    """Render the invoice as PDF; once issued a Factur-X (EN 16931) PDF/A-3. No side effects.
-
-    Raises ``crm.pdf.DocumentError`` if the PDF or the e-invoice XML cannot be built.
-    """
-    from .einvoice import facturx_pdf, invoice_xml
-
-    # Text is cleaned here too (crm/text.py): a row written before the rule, or around the
-    # forms, must not break the document; a draft says what was removed.
-    data, replaced = text_clean_data(invoice_data(invoice))
-    is_draft = invoice.status == Invoice.Status.DRAFT
-    context = document_context(data, is_draft=is_draft, logo=_logo_data_uri(invoice.owner))
-    context["text_replaced"] = replaced
-    name = _("Invoice %(number)s") % {"number": invoice.number or _("(draft)")}
-    with document_rendering(name):
-        if is_draft:
-            return render_pdf("documents/invoice.html", context)
-        pdf = render_pdf("documents/invoice.html", context, pdf_variant="pdf/a-3b")
-        return facturx_pdf(pdf, invoice_xml(data), data)
-
-
 # ---------------------------------------------------------------------------------------------
 # Presentation
 
@@ -460,8 +407,9 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
     def date(value: str) -> str:
         if not value:
             return ""
-        with translation.override(language):
-            return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        return format_document_date(
+            datetime.date.fromisoformat(value), language, data["buyer"].get("country", "")
+        )
 
     def number(value: str) -> str:
         text = f"{Decimal(value).normalize():f}"
