@@ -301,7 +301,7 @@ def test_it_downscales_logos_stored_before(alice, settings):
         user=type(alice).objects.create_user("dora", "dora@example.com", "x")
     )
     bob_profile.logo.save("bomb.png", ContentFile(bomb_png()))
-    migration = importlib.import_module("crm.migrations.0003_downscale_logos")
+    migration = importlib.import_module("crm.migrations.0005_downscale_logos")
 
     migration.downscale_logos(apps, None)
 
