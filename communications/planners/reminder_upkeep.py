@@ -33,6 +33,32 @@ def active_pauses(today: datetime.date) -> QuerySet[ReminderPause]:
     )
 
 
+# Days the client gets to pay, from the day the reminder is written: a concrete date in the text.
+PAY_WITHIN_DAYS = {2: 7, 3: 10}
+
+
+def reminder_facts(invoices: list[Invoice], level: int, today: datetime.date) -> dict[str, Any]:
+    """Return what a reminder of ``level`` may say about itself (one query).
+
+    ``reminders_sent``: the days earlier reminders for these invoices were actually sent, oldest
+    first (a text says "as I wrote on ..." only with these); ``pay_by``: the date to pay by.
+    """
+    sent = (
+        ReminderItem.objects.filter(
+            invoice__in=invoices, level__lt=level, message__status=Message.Status.SENT
+        )
+        .order_by("message__sent_at")
+        .values_list("message__sent_at", flat=True)
+        .distinct()
+    )
+    days = sorted({timezone.localdate(moment) for moment in sent if moment})
+    within = PAY_WITHIN_DAYS.get(level)
+    return {
+        "reminders_sent": days,
+        "pay_by": today + datetime.timedelta(days=within) if within else None,
+    }
+
+
 def _reminder_render(
     message: Message,
     items: list[ReminderItem],
@@ -59,6 +85,7 @@ def _reminder_render(
             invoices=invoices,
             level=items[0].level,
             project=invoices[0].project,
+            **reminder_facts(invoices, items[0].level, now.date()),
         ),
     )
 
