@@ -10,36 +10,53 @@ from .letters import LETTER, reminder_letter_pdf
 from .models import Message
 
 
-def attachments_for(message: Message) -> list[Attachment]:
-    """Return the files to attach to ``message`` (offer/invoice PDFs, the reminder letter)."""
+def _document(message: Message, spec: dict[str, Any]) -> Any:
+    """Return the offer or invoice ``spec`` names (the freelancer's own), or None."""
     from projects.models import Invoice, Offer
 
+    model = {"offer": Offer, "invoice": Invoice}.get(spec.get("type", ""))
+    if model is None:
+        return None
+    return model.objects.get(pk=spec["id"], owner_id=message.owner_id)
+
+
+def attachment_name(message: Message, spec: dict[str, Any], document: Any = None) -> str:
+    """Return the file name the client sees for one attachment, e.g. "Mahnung-2026-11-30.pdf".
+
+    The message page shows it too, so the freelancer reads what the client will get, never the
+    internal type ("reminder_letter").
+    """
+    german = message.client.language == "de"
+    kind = spec.get("type")
+    if kind == LETTER["type"]:
+        return f"{'Mahnung' if german else 'Final-notice'}-{message.created_at:%Y-%m-%d}.pdf"
+    document = document or _document(message, spec)
+    if kind == "offer":
+        label = "Angebot" if german else "Offer"
+        return f"{label}-{document.number}-v{document.version}.pdf"
+    return f"{'Rechnung' if german else 'Invoice'}-{document.number}.pdf"
+
+
+def attachment_names(message: Message) -> list[str]:
+    """Return the file names of everything ``message`` carries (for the message page)."""
+    return [attachment_name(message, spec) for spec in message.attachments or []]
+
+
+def attachments_for(message: Message) -> list[Attachment]:
+    """Return the files to attach to ``message`` (offer/invoice PDFs, the reminder letter)."""
     files: list[Attachment] = []
     for spec in message.attachments or []:
         kind: Any = spec.get("type")
         if kind == "offer":
             from projects.documents import offer_pdf
 
-            offer = Offer.objects.get(pk=spec["id"], owner_id=message.owner_id)
-            files.append(
-                Attachment(
-                    f"Angebot-{offer.number}-v{offer.version}.pdf"
-                    if message.client.language == "de"
-                    else f"Offer-{offer.number}-v{offer.version}.pdf",
-                    offer_pdf(offer),
-                )
-            )
+            offer = _document(message, spec)
+            files.append(Attachment(attachment_name(message, spec, offer), offer_pdf(offer)))
         elif kind == "invoice":
             from projects.documents import invoice_pdf
 
-            invoice = Invoice.objects.get(pk=spec["id"], owner_id=message.owner_id)
-            label = "Rechnung" if message.client.language == "de" else "Invoice"
-            files.append(Attachment(f"{label}-{invoice.number}.pdf", invoice_pdf(invoice)))
+            invoice = _document(message, spec)
+            files.append(Attachment(attachment_name(message, spec, invoice), invoice_pdf(invoice)))
         elif kind == LETTER["type"]:
-            label = "Mahnung" if message.client.language == "de" else "Final-notice"
-            files.append(
-                Attachment(
-                    f"{label}-{message.created_at:%Y-%m-%d}.pdf", reminder_letter_pdf(message)
-                )
-            )
+            files.append(Attachment(attachment_name(message, spec), reminder_letter_pdf(message)))
     return files

@@ -117,10 +117,20 @@ def messages_hold_paused_before_sending(
 def messages_held_for_pause(*, client: Client) -> list[Message]:
     """Return the client's messages held by a pause, oldest first (the client page)."""
     return list(
-        Message.objects.filter(
-            client=client, status=Message.Status.HELD, held_by_pause=True
-        ).order_by("created_at", "pk")
+        Message.objects.filter(client=client, status=Message.Status.HELD, held_by_pause=True)
+        .select_related("client", "project")
+        .defer("body_text", "body_html")
+        .order_by("created_at", "pk")
     )
+
+
+def client_holds_section(client: Client) -> dict[str, Any]:
+    """Return what the client page's pause section shows (``clients.hooks``; one query)."""
+    return {
+        "is_paused": client.status == Client.Status.PAUSED,
+        "held": messages_held_for_pause(client=client),
+        "next": client.get_absolute_url(),
+    }
 
 
 def clients_paused(*, user: Any) -> list[dict[str, Any]]:

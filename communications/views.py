@@ -20,6 +20,7 @@ from projects.access import access_invoice
 from timeline import services as timeline_services
 
 from . import services
+from .attachments import attachment_names
 from .forms import (
     ActivityLogForm,
     ClientCommunicationForm,
@@ -86,6 +87,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "communications/message_detail.html",
         {
             "message": message,
+            "attachment_names": attachment_names(message),
             "reschedule_form": RescheduleForm(
                 initial={"send_after": timezone.localtime(message.send_after or timezone.now())}
             ),
