@@ -299,8 +299,9 @@ def test_it_shows_the_timeline_in_constant_queries(
             note=note,
         )
     # session, user, profile (middleware), client, tags, contacts, projects, offers, invoices,
-    # received mails (the inbox's section), notes, prominent notes, timeline count, timeline page
-    with django_assert_num_queries(14):
+    # received mails (the inbox's section), messages a pause holds (communications' section),
+    # notes, prominent notes, timeline count, timeline page
+    with django_assert_num_queries(15):
         response = alice_client.get(acme.get_absolute_url())
     body = response.content.decode()
     assert f"Entry {entries - 1}" in body
