@@ -17,5 +17,5 @@ PERSONAL_DATA = {
         "sign_off": "erased",
     },
     "Contact": {"name": "erased", "role": "erased", "email": "erased", "phone": "erased"},
-    "Note": {"body": "erased"},
+    "Note": {"body": "erased", "agreed": "erased"},
 }

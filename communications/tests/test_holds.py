@@ -179,3 +179,15 @@ def test_the_message_page_names_the_attachment_as_the_client_sees_it(
     page = alice_client.get(reverse("communications:detail", args=[final.pk])).content.decode()
     assert f"Mahnung-{final.created_at:%Y-%m-%d}.pdf" in page
     assert "reminder_letter" not in page
+
+
+def test_a_final_notice_held_by_a_reply_is_never_sent_by_the_release(acme: Client) -> None:
+    from communications.replies import reply_record
+
+    final = MessageFactory(client=acme, kind=Message.Kind.REMINDER_3)
+    reply_record(client=acme, occurred_at=FRIDAY, subject="Re: Mahnung", text="Zahle Freitag.")
+    final.refresh_from_db()
+    assert (final.status, final.held_from) == (Message.Status.HELD, Message.Status.DRAFT)
+    comms.message_release(message=final)
+    assert final.status == Message.Status.DRAFT
+    assert messages_dispatch(now=FRIDAY + datetime.timedelta(days=1)).claimed == 0

@@ -253,7 +253,9 @@ def test_it_saves_settings_and_refuses_offsets_that_make_no_sense(
     assert not CommunicationSettings.objects.exists()
     data["reminder_1_days"] = 5
     assert alice_client.post(url, data).status_code == 302
-    assert CommunicationSettings.objects.get(owner=alice).reminder_1_days == 5
+    saved = CommunicationSettings.objects.get(owner=alice)
+    assert saved.reminder_1_days == 5
+    assert (saved.grace_new_days, saved.grace_regular_days, saved.grace_loyal_days) == (0, 3, 7)
 
 
 def test_it_refuses_a_template_with_an_unknown_variable_with_the_line(
