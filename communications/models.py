@@ -95,6 +95,9 @@ class Message(OwnedModel):
     held_from = models.CharField(_("held from"), max_length=10, blank=True)
     # Held because the client's relationship is paused (communications/holds.py).
     held_by_pause = models.BooleanField(_("held by the pause"), default=False)
+    # Set when the freelancer changes the wording: a planner or an approval re-renders only
+    # what nobody edited (a reminder's pay-by date is set afresh on approval).
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     # Set (and committed) just before the message goes to the mail server: a row stuck in
     # "sending" with it may have arrived (uncertain); without it nothing went out (requeued).

@@ -24,9 +24,10 @@ from timeline.services import activity_record
 
 from . import holds
 from .context import message_context
-from .models import PENDING_STATUSES, Message, ReminderItem
+from .models import PENDING_STATUSES, REMINDER_KINDS, Message, ReminderItem
 from .outbox import NO_EMAIL, held_reason_for, message_build, message_insert
 from .planners.base import last_contacts
+from .planners.reminder_upkeep import reminders_rerender
 from .rendering import html_from_text, message_render
 from .rules import rules_for, send_time
 
@@ -43,6 +44,11 @@ def message_approve(*, message: Message, send_after: datetime.datetime | None = 
     # A draft rescheduled for later keeps its time; the rules still apply on top of it.
     earliest = max(now, message.send_after) if message.send_after else now
     when = send_after or message_send_time(message=message, now=earliest)
+    is_reminder = message.kind in REMINDER_KINDS.values()
+    if is_reminder and message.status == Message.Status.DRAFT and message.edited_at is None:
+        # The pay-by date and the reminders sent so far are written for the day it goes out.
+        reminders_rerender(Message.objects.filter(pk=message.pk), now=when)
+        message.refresh_from_db()
     paused = holds.pause_holds(message.client, message.kind)
     held_reason = str(holds.PAUSED_REASON) if paused else held_reason_for(message.client.email)
     updated = Message.objects.filter(pk=message.pk, status=Message.Status.DRAFT).update_of_owner(
@@ -176,6 +182,7 @@ def message_edit(*, message: Message, subject: str, body_text: str) -> Message:
         subject=subject,
         body_text=body_text,
         body_html=html_from_text(body_text, subject=subject, language=message.client.language),
+        edited_at=timezone.now(),
         updated_at=timezone.now(),
     )
     if not updated:

@@ -136,6 +136,30 @@ def test_the_final_notice_names_the_reminders_actually_sent_and_a_date(
     assert "bis zum 23.11.2026" in second.body_text
 
 
+def test_approving_a_final_notice_later_sets_the_date_from_the_day_it_goes(
+    invoice: Invoice,
+) -> None:
+    for day in (3, 14):
+        plan(days(day))
+        deliver(days(day))
+    plan(days(28))  # Monday 30.11.
+    final = Message.objects.get(kind=Message.Kind.REMINDER_3)
+    assert "bis zum 10.12.2026" in final.body_text
+    with time_machine.travel(at(days(31)), tick=False):  # approved on Thursday 03.12.
+        comms.message_approve(message=final)
+    assert "bis zum 13.12.2026" in final.body_text
+    assert final.status == Message.Status.SCHEDULED
+
+
+def test_an_edited_reminder_keeps_the_freelancers_words_on_approval(invoice: Invoice) -> None:
+    plan(days(3))
+    draft = Message.objects.get()
+    comms.message_edit(message=draft, subject=draft.subject, body_text="Meine eigenen Worte.")
+    with time_machine.travel(at(days(5)), tick=False):
+        comms.message_approve(message=draft)
+    assert draft.body_text == "Meine eigenen Worte."
+
+
 def test_grace_days_follow_every_relationship(alice: Any, acme: Client, invoice: Invoice) -> None:
     # Defaults: new clients no grace, regular 3 days, loyal 7 days (on top of the 3 days).
     expectations = {
