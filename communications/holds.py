@@ -25,7 +25,8 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -137,13 +138,17 @@ def clients_paused(*, user: Any) -> list[dict[str, Any]]:
     """Return paused clients and clients with messages still held by an ended pause (1 query).
 
     For the dashboard: each row has the client's id, name, whether it is still paused and how
-    many messages wait for the freelancer's decision.
+    many messages wait for the freelancer's decision. The held messages are found through the
+    small partial index ``message_held_by_pause``, so the query does not grow with the outbox.
     """
-    held = Q(messages__status=Message.Status.HELD, messages__held_by_pause=True)
+    held = Message.objects.filter(
+        client_id=OuterRef("pk"), status=Message.Status.HELD, held_by_pause=True
+    )
+    count = held.values("client_id").annotate(count=Count("pk")).values("count")
     rows = (
         Client.objects.owned_by(user)
-        .annotate(held=Count("messages", filter=held))
-        .filter(Q(status=Client.Status.PAUSED) | Q(held__gt=0))
+        .filter(Q(status=Client.Status.PAUSED) | Exists(held))
+        .annotate(held=Coalesce(Subquery(count), 0))
         .order_by("-held", "name")
         .values("pk", "name", "status", "held")[:CARD_SIZE]
     )

@@ -141,6 +141,12 @@ class Message(OwnedModel):
                 name="message_owner_scheduled",
                 condition=models.Q(status="scheduled"),
             ),
+            # Messages a pause holds (the client page, the dashboard's paused clients): few.
+            models.Index(
+                fields=["client"],
+                name="message_held_by_pause",
+                condition=models.Q(status="held", held_by_pause=True),
+            ),
             # Replies are matched to the message they answer by its Message-ID (inbox app).
             models.Index(
                 fields=["owner", "message_id"],
