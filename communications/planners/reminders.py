@@ -45,7 +45,14 @@ from ..models import (
 )
 from ..rules import Rules, rules_for_owners
 from .base import Batch, ZoneGroup, zone_groups
-from .reminder_upkeep import active_pauses, reminder_facts, reminders_refresh, reminders_rerender
+from .reminder_upkeep import (
+    SentReminders,
+    active_pauses,
+    reminder_facts,
+    reminders_refresh,
+    reminders_rerender,
+    reminders_sent_for,
+)
 
 REMINDER_LIMIT = 1000
 LEVELS = (1, 2, 3)
@@ -59,17 +66,15 @@ def shortest_wait(level: int) -> int:
     """
     default = Rules()
     if level == 1:
-        row = CommunicationSettings.objects.aggregate(
+        lowest = CommunicationSettings.objects.aggregate(
             offset=Min("reminder_1_days"),
             new=Min("grace_new_days"),
             regular=Min("grace_regular_days"),
             loyal=Min("grace_loyal_days"),
         )
-        offsets = [default.reminder_offsets[0]] + ([row["offset"]] if row["offset"] else [])
-        graces = [
-            *default.grace_days,
-            *(v for k, v in row.items() if k != "offset" and v is not None),
-        ]
+        offset = lowest.pop("offset")
+        offsets = [default.reminder_offsets[0], *([offset] if offset is not None else [])]
+        graces = [*default.grace_days, *(v for v in lowest.values() if v is not None)]
         return min(offsets) + min(graces)
     gap = CommunicationSettings.objects.aggregate(
         low=Min(F(f"reminder_{level}_days") - F(f"reminder_{level - 1}_days"))
@@ -89,8 +94,8 @@ def reminder_candidates(group: ZoneGroup, level: int, now: datetime.datetime) ->
     """Return unpaid, unpaused invoices that may be due for ``level``; the oldest first.
 
     Level 1: no reminder yet and at least the shortest wait past due. A higher level: the level
-    below was sent at least the shortest wait ago and nothing of this level or higher exists.
-    Each row carries ``clock_from``: the moment the wait for this level started.
+    below was sent at least the shortest wait ago and nothing of this level or higher exists;
+    each row carries ``sent_at``, when the level below went out (its wait starts there).
     """
     pauses = active_pauses(group.today)
     wait = datetime.timedelta(days=shortest_wait(level))
@@ -240,6 +245,9 @@ def _write(
         )
     }
     batch = Batch(now, owner_ids, client_ids)
+    sent = reminders_sent_for(
+        invoice.pk for (_c, level), invoices in groups.items() if level > 1 for invoice in invoices
+    )
     new_items: list[Item] = []
     extended: set[int] = set()
     for (_client_id, level), invoices in groups.items():
@@ -248,7 +256,7 @@ def _write(
             new_items += [(existing, invoice, level) for invoice in invoices]
             extended.add(existing.pk)
             continue
-        message = _reminder_add(batch, invoices, level, today)
+        message = _reminder_add(batch, invoices, level, today, sent)
         new_items += [(message, invoice, level) for invoice in invoices]
     created = batch.save()
     _items_create(new_items, batch.messages, owner_ids)
@@ -259,7 +267,11 @@ def _write(
 
 
 def _reminder_add(
-    batch: Batch, invoices: list[Invoice], level: int, today: datetime.date
+    batch: Batch,
+    invoices: list[Invoice],
+    level: int,
+    today: datetime.date,
+    sent: SentReminders,
 ) -> Message:
     """Queue a new reminder of ``level`` listing ``invoices`` (one client's), oldest first."""
     client = invoices[0].client
@@ -275,7 +287,7 @@ def _reminder_add(
             invoices=invoices,
             level=level,
             project=invoices[0].project,
-            **reminder_facts(invoices, level, today),
+            **reminder_facts(invoices, level, today, sent),
         ),
         automatic=level < 3 and batch.rules_for(client).reminder_mode == "auto",
         invoice=invoices[0],

@@ -311,3 +311,34 @@ def test_it_syncs_reminders_with_a_payment_through_the_projects_service(invoice:
     reminders_sync_for_invoice(invoice=invoice)
     message.refresh_from_db()
     assert message.status == Message.Status.CANCELLED
+
+
+CLAIMS = ("erinnert", "Erinnerungen", "gemeldet", "reminders", "wrote to you", "note of")
+
+
+@pytest.mark.parametrize("level", [2, 3])
+@pytest.mark.parametrize(
+    ("language", "form"),
+    [("de", "formal"), ("de", "informal"), ("en", "formal"), ("en", "informal")],
+)
+def test_every_reminder_text_claims_only_the_reminders_sent(
+    level: int, language: str, form: str
+) -> None:
+    from communications.rendering import default_source, render_sources
+
+    from .test_sandbox import _context
+
+    subject, body = default_source(f"reminder_{level}", language, form)
+    context = _context(language, form)
+    context["level"] = level
+    unclaimed = render_sources(subject, body, context).text
+    assert not [claim for claim in CLAIMS if claim in unclaimed]
+    context["reminders_sent"] = ["05.11.2026", "16.11.2026"][: level - 1]
+    context["pay_by"] = "10.12.2026"
+    text = render_sources(subject, body, context).text
+    assert "05.11.2026" in text
+    assert "10.12.2026" in text
+    if level == 3:
+        lowered = text.lower()
+        for phrase in ("danke", "thank", "pdf", "nach erhalt", "after receiving", "within 10 days"):
+            assert phrase not in lowered, phrase
