@@ -57,6 +57,7 @@ NOTES = [
     (Note.Kind.CALL, "Telefonat zur Freigabe der Startseite: zufrieden, kleine Textänderungen."),
     (Note.Kind.MEETING, "Workshop vor Ort: Zielgruppe und Tonalität festgelegt."),
     (Note.Kind.WISH, "Wünscht eine gesammelte Feedbackrunde statt vieler kleiner."),
+    (Note.Kind.INCIDENT, "Am Telefon laut geworden wegen der Rechnung; danach geklärt."),
 ]
 NOTES_EN = [
     (Note.Kind.NO_GO, "Never send invoices to the general inbox – only to accounts@."),
@@ -66,6 +67,7 @@ NOTES_EN = [
     (Note.Kind.CONTEXT, "Board meets monthly; decisions above £5k wait for it."),
     (Note.Kind.CALL, "Call about the brochure: happy, wants a second colour option."),
     (Note.Kind.MEETING, "Kick-off meeting: agreed scope and the two milestones."),
+    (Note.Kind.INCIDENT, "Shouted at me on a call about the invoice; settled afterwards."),
 ]
 
 
@@ -143,7 +145,9 @@ def _notes(clients: list[Client], rng: Any, today: datetime.date) -> list[Note]:
                     client=client,
                     kind=kind,
                     body=body,
-                    is_pinned=offset == 0 and kind != Note.Kind.NO_GO and rng.random() < 0.4,
+                    # An incident is always pinned, as clients.services.note_create does.
+                    is_pinned=kind == Note.Kind.INCIDENT
+                    or (offset == 0 and kind != Note.Kind.NO_GO and rng.random() < 0.4),
                     noted_on=today - datetime.timedelta(days=rng.randint(0, 400)),
                 )
             )

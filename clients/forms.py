@@ -187,7 +187,7 @@ ContactFormSet = inlineformset_factory(
 class NoteForm(CleanModelForm):
     class Meta:
         model = Note
-        fields = ("kind", "noted_on", "body", "is_pinned")
+        fields = ("kind", "noted_on", "body", "agreed", "is_pinned")
         widgets: ClassVar = {
             "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
             "noted_on": forms.DateInput(
@@ -195,6 +195,9 @@ class NoteForm(CleanModelForm):
             ),
             "body": forms.Textarea(
                 attrs={"rows": 2, "class": "form-control form-control-sm", "maxlength": 10_000}
+            ),
+            "agreed": forms.Textarea(
+                attrs={"rows": 1, "class": "form-control form-control-sm", "maxlength": 5_000}
             ),
             "is_pinned": forms.CheckboxInput(attrs={"class": "form-check-input"}),
         }
@@ -214,7 +217,7 @@ class NoteQuickAddForm(NoteForm):
     )
 
     class Meta(NoteForm.Meta):
-        fields = ("client", "kind", "noted_on", "body", "is_pinned")
+        fields = ("client", "kind", "noted_on", "body", "agreed", "is_pinned")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "quick_note_%s")

@@ -284,11 +284,19 @@ class Note(TimestampedModel):
         CONTEXT = "context", _("Context")
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")
+        # What happened (an insult, a threat, a boundary crossed), when, and what was agreed.
+        INCIDENT = "incident", _("Incident")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CONTEXT)
     noted_on = models.DateField(_("date"), default=timezone.localdate)
     body = models.TextField(_("note"), max_length=10_000)
+    agreed = models.TextField(
+        _("what was agreed"),
+        max_length=5_000,
+        blank=True,
+        help_text=_("For an incident: what you and the client agreed afterwards."),
+    )
     is_pinned = models.BooleanField(_("pinned"), default=False)
 
     objects = NoteQuerySet.as_manager()

@@ -23,7 +23,7 @@ PERSONAL_DATA = {
         "customer_number": "not personal",
     },
     "Contact": {"name": "erased", "role": "erased", "email": "erased", "phone": "erased"},
-    "Note": {"body": "erased"},
+    "Note": {"body": "erased", "agreed": "erased"},
     # An uploaded client file lives a day at most (its bytes are not a text column); its name
     # and the column mapping are the freelancer's.
     "ImportUpload": {

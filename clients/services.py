@@ -22,6 +22,7 @@ from crm.audit import audit_changes, audit_record, audit_snapshot
 from crm.models import AuditEntry
 from timeline.services import activity_record
 
+from . import events
 from .models import CLIENT_EDITABLE_FIELDS, Client, Contact, Note, Tag
 
 SORTS = {
@@ -199,6 +200,10 @@ def client_save_form(*, user: Any, form: Any, contact_formset: Any) -> Client:
                 kind=Activity.Kind.STATUS,
                 summary=f"{Client.Status(old).label} → {Client.Status(new).label}",
             )
+            # A paused client gets no automatic message (communications holds them).
+            events.client_status_changed.send(
+                sender=Client, client=client, old=old, new=new, actor=user
+            )
     return client
 
 
@@ -350,8 +355,13 @@ def note_create(
     body: str,
     noted_on: datetime.date | None = None,
     is_pinned: bool = False,
+    agreed: str = "",
 ) -> Note:
-    """Add a note to the client and its timeline entry. Not idempotent (one note per call)."""
+    """Add a note to the client and its timeline entry. Not idempotent (one note per call).
+
+    An incident is always pinned when it is written (it can be unpinned later): whoever writes
+    to the client next should see what happened and what was agreed.
+    """
     from timeline.models import Activity
 
     with transaction.atomic():
@@ -359,8 +369,9 @@ def note_create(
             client=client,
             kind=kind,
             body=body,
+            agreed=agreed.strip(),
             noted_on=noted_on or timezone.localdate(),
-            is_pinned=is_pinned,
+            is_pinned=is_pinned or kind == Note.Kind.INCIDENT,
         )
         note.full_clean()
         note.save()
@@ -375,13 +386,20 @@ def note_create(
 
 
 def note_update(
-    *, note: Note, kind: str, body: str, noted_on: datetime.date, is_pinned: bool
+    *,
+    note: Note,
+    kind: str,
+    body: str,
+    noted_on: datetime.date,
+    is_pinned: bool,
+    agreed: str = "",
 ) -> Note:
     """Change a note and keep its timeline entry in step. Safe to run twice."""
     from timeline.models import Activity
 
     with transaction.atomic():
         note.kind, note.body, note.noted_on, note.is_pinned = kind, body, noted_on, is_pinned
+        note.agreed = agreed.strip()
         note.full_clean()
         note.save()
         Activity.objects.filter(note=note).update(summary=_note_summary(note), detail=note.body)

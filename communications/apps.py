@@ -9,7 +9,13 @@ class CommunicationsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import email_confirmed
 
+        from clients import hooks
+
         from . import limits, receivers
+        from .holds import client_holds_section
 
         receivers.connect()
+        hooks.client_section_register(
+            template="communications/_client_holds.html", data=client_holds_section, order=1
+        )
         email_confirmed.connect(limits.email_confirmed_receiver, dispatch_uid="comms.confirmed")

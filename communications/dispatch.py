@@ -34,7 +34,7 @@ from crm.mail import MailError, OutgoingMail, connection_open, mail_build, new_m
 from crm.pdf import DocumentError
 from crm.senders import sender_for
 
-from . import replies
+from . import holds, replies
 from .attachments import attachments_for
 from .limits import SendBudget
 from .models import Message
@@ -204,6 +204,7 @@ def _mark_held(message: Message, reason: str, now: datetime.datetime) -> None:
         message.owner_id,
         status=Message.Status.HELD,
         held_reason=reason[:300],
+        held_from=Message.Status.SCHEDULED,
         attempts=F("attempts") - 1,
         updated_at=now,
     )
@@ -263,8 +264,16 @@ def messages_dispatch(
     )
     # A client who wrote since the message was planned gets no automatic message unseen.
     held_by_replies = replies.messages_hold_before_sending(messages, now=now)
-    result.held += len(held_by_replies)
-    messages = [message for message in messages if message.pk not in held_by_replies]
+    # Nothing automatic goes to a paused client, however it was scheduled (holds.py).
+    held_by_pause = holds.messages_hold_paused_before_sending(
+        [message for message in messages if message.pk not in held_by_replies], now=now
+    )
+    result.held += len(held_by_replies) + len(held_by_pause)
+    messages = [
+        message
+        for message in messages
+        if message.pk not in held_by_replies and message.pk not in held_by_pause
+    ]
     built = _build_all(messages, result, now)
     if not built:
         return result

@@ -101,7 +101,9 @@ class CommunicationSettingsForm(CleanModelForm):
             "reminder_1_days",
             "reminder_2_days",
             "reminder_3_days",
-            "loyal_grace_factor",
+            "grace_new_days",
+            "grace_regular_days",
+            "grace_loyal_days",
             "keep_in_touch_weeks",
             "reply_pause_days",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import ClassVar
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +90,14 @@ class Message(OwnedModel):
         related_name="+",
         verbose_name=_("held by the reply"),
     )
+    # What a held message was before (draft or scheduled): releasing it restores that, so a
+    # held draft (a final notice above all) still waits for approval.
+    held_from = models.CharField(_("held from"), max_length=10, blank=True)
+    # Held because the client's relationship is paused (communications/holds.py).
+    held_by_pause = models.BooleanField(_("held by the pause"), default=False)
+    # Set when the freelancer changes the wording: a planner or an approval re-renders only
+    # what nobody edited (a reminder's pay-by date is set afresh on approval).
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     # Set (and committed) just before the message goes to the mail server: a row stuck in
     # "sending" with it may have arrived (uncertain); without it nothing went out (requeued).
@@ -133,6 +141,12 @@ class Message(OwnedModel):
                 name="message_owner_scheduled",
                 condition=models.Q(status="scheduled"),
             ),
+            # Messages a pause holds (the client page, the dashboard's paused clients): few.
+            models.Index(
+                fields=["client"],
+                name="message_held_by_pause",
+                condition=models.Q(status="held", held_by_pause=True),
+            ),
             # Replies are matched to the message they answer by its Message-ID (inbox app).
             models.Index(
                 fields=["owner", "message_id"],
@@ -170,6 +184,20 @@ ROUTINE_KINDS = frozenset(
         Message.Kind.REMINDER_2,
         Message.Kind.REMINDER_3,
         Message.Kind.KEEP_IN_TOUCH,
+    }
+)
+# Messages the planners write on their own: a client's reply or a paused relationship holds
+# them. Anything the freelancer wrote or triggered by hand (one-off messages, offers, invoices,
+# answers to change requests) is never held.
+AUTOMATIC_KINDS = frozenset(
+    {
+        Message.Kind.STATUS_UPDATE,
+        Message.Kind.DELAY_NOTICE,
+        Message.Kind.REMINDER_1,
+        Message.Kind.REMINDER_2,
+        Message.Kind.REMINDER_3,
+        Message.Kind.KEEP_IN_TOUCH,
+        Message.Kind.WRAP_UP,
     }
 )
 REMINDER_KINDS = {
@@ -279,16 +307,36 @@ class CommunicationSettings(OwnedModel):
         _("friendly note, days after due"), default=3, validators=[MaxValueValidator(365)]
     )
     reminder_2_days = models.PositiveSmallIntegerField(
-        _("clear reminder, days after due"), default=14, validators=[MaxValueValidator(365)]
+        _("clear reminder, days after due"),
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text=_("Never before the friendly note was sent, and then the difference later."),
     )
     reminder_3_days = models.PositiveSmallIntegerField(
-        _("formal final notice, days after due"), default=28, validators=[MaxValueValidator(365)]
+        _("formal final notice, days after due"),
+        default=28,
+        validators=[MaxValueValidator(365)],
+        help_text=_("Never before the clear reminder was sent, and then the difference later."),
     )
-    loyal_grace_factor = models.PositiveSmallIntegerField(
-        _("grace factor for loyal clients"),
-        default=2,
-        validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text=_("Loyal clients get the offsets multiplied by this factor."),
+    # Days of grace before the first (friendly) reminder, per relationship: the freelancer
+    # decides how much patience each kind of client gets (rules.Rules.grace_for).
+    grace_new_days = models.PositiveSmallIntegerField(
+        _("grace for new clients (days)"),
+        default=0,
+        validators=[MaxValueValidator(90)],
+        help_text=_("Added to the days before the friendly note."),
+    )
+    grace_regular_days = models.PositiveSmallIntegerField(
+        _("grace for regular clients (days)"),
+        default=3,
+        validators=[MaxValueValidator(90)],
+        help_text=_("Added to the days before the friendly note."),
+    )
+    grace_loyal_days = models.PositiveSmallIntegerField(
+        _("grace for loyal clients (days)"),
+        default=7,
+        validators=[MaxValueValidator(90)],
+        help_text=_("Added to the days before the friendly note."),
     )
     keep_in_touch_weeks = models.PositiveSmallIntegerField(
         _("keep in touch, weeks after the last project ended"),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client
 from timeline.models import Activity
 
+from .holds import pause_holds, paused_reason
 from .models import Message
 from .rendering import Rendered
 
@@ -58,15 +59,22 @@ def message_build(
     **links: Any,
 ) -> Message:
     """Return an unsaved message to ``client``; one scheduled for a client without an address
-    is held instead (``held_reason_for``). Writes nothing.
+    is held instead (``held_reason_for``), as is every automatic message to a paused client
+    (``holds.pause_holds``). Writes nothing.
 
     ``links`` name what it is about (project, invoice, milestone, offer, change_request) and
-    may carry ``attachments``.
+    may carry ``attachments`` and, for a message held by its caller, ``held_from`` (the
+    status it would have had).
     """
+    held_from = links.pop("held_from", "")
+    if status != Message.Status.CANCELLED and pause_holds(client, kind):
+        held_from = held_from or status
+        status, held_reason = Message.Status.HELD, paused_reason(language)
+        links["held_by_pause"] = True
     if status == Message.Status.SCHEDULED:
         reason = held_reason_for(client.email, language=language)
         if reason:
-            status, held_reason = Message.Status.HELD, reason
+            status, held_from, held_reason = Message.Status.HELD, status, reason
     return Message(
         owner_id=client.owner_id,
         client=client,
@@ -79,6 +87,7 @@ def message_build(
         status=status,
         send_after=send_after,
         held_reason=held_reason,
+        held_from=held_from,
         **links,
     )
 

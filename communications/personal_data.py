@@ -10,6 +10,7 @@ PERSONAL_DATA = {
         "body_html": "erased",
         "last_error": "erased",
         "held_reason": "erased",
+        "held_from": "not personal",
         "message_id": "not personal",
         "attachments": "erased",
     },

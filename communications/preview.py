@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -10,6 +11,7 @@ from clients.models import Client
 from projects.models import ChangeRequest, Invoice, Offer, Project
 
 from .context import message_context
+from .planners.reminder_upkeep import PAY_WITHIN_DAYS
 
 
 def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
@@ -21,6 +23,11 @@ def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
     done = [m for m in milestones if m.done_on][-3:]
     upcoming = [m for m in milestones if not m.done_on][:3]
     slipped = next((m for m in milestones if m.state_on(today) in ("late", "at_risk")), None)
+    level = int(kind[-1]) if kind.startswith("reminder_") else None
+    # A reminder of level n follows n - 1 sent ones: show example dates of those.
+    reminders_sent = [
+        today - datetime.timedelta(days=14 * step) for step in range((level or 1) - 1, 0, -1)
+    ]
     return message_context(
         client=client,
         today=today,
@@ -31,7 +38,11 @@ def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
         milestone=slipped or (upcoming[0] if upcoming else None),
         invoice=invoices[0] if invoices else None,
         invoices=invoices,
-        level=int(kind[-1]) if kind.startswith("reminder_") else None,
+        level=level,
+        reminders_sent=reminders_sent,
+        pay_by=today + datetime.timedelta(days=PAY_WITHIN_DAYS[level])
+        if level in PAY_WITHIN_DAYS
+        else None,
         offer=Offer.objects.filter(project__client=client).order_by("-pk").first(),
         change_request=ChangeRequest.objects.filter(project__client=client).order_by("-pk").first(),
         body="(Your text)" if client.language == "en" else "(Ihr Text)",

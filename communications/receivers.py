@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from clients import events as client_events
+from clients.models import Client
 from projects import events as project_events
 from projects.models import ChangeRequest, Invoice, Offer
 
-from . import services
+from . import holds, services
 from .planners.reminder_upkeep import reminders_sync_for_invoices
 
 
@@ -56,9 +58,19 @@ def cancelled_invoice_reminders_sync(*, invoice: Invoice, **kwargs: Any) -> None
     reminders_sync_for_invoices(invoices=[invoice])
 
 
+def client_paused_hold(*, client: Client, new: str, **kwargs: Any) -> None:
+    """Hold the waiting automatic messages of a client just paused (nothing is released when
+    the pause ends: the freelancer decides per message)."""
+    if new == Client.Status.PAUSED:
+        holds.messages_hold_for_pause(client_ids=[client.pk])
+
+
 def connect() -> None:
     """Connect the receivers; called once from ``CommunicationsConfig.ready()``."""
     project_events.offer_sent.connect(offer_sent_draft, dispatch_uid="comms.offer_sent")
+    client_events.client_status_changed.connect(
+        client_paused_hold, dispatch_uid="comms.client_paused"
+    )
     project_events.change_request_decided.connect(
         change_request_reply_draft, dispatch_uid="comms.change_request_decided"
     )

@@ -39,21 +39,9 @@ from clients.models import Client
 from projects.models import Invoice
 from timeline.models import Activity
 
-from .models import CommunicationSettings, Message
+from .models import AUTOMATIC_KINDS, CommunicationSettings, Message
 from .rules import DEFAULT_TIME_ZONE, Rules, rules_for_owners
 
-# Messages the planners write on their own; anything the freelancer wrote or triggered by hand
-# (one-off messages, offers, invoices, answers to change requests) is never held by a reply.
-AUTOMATIC_KINDS = frozenset(
-    {
-        Message.Kind.STATUS_UPDATE,
-        Message.Kind.DELAY_NOTICE,
-        Message.Kind.REMINDER_1,
-        Message.Kind.REMINDER_2,
-        Message.Kind.REMINDER_3,
-        Message.Kind.KEEP_IN_TOUCH,
-    }
-)
 WAITING = (Message.Status.DRAFT, Message.Status.SCHEDULED)
 LINE_LIMIT = 140
 CARD_SIZE = 8
@@ -178,6 +166,7 @@ def messages_hold_for_reply(*, reply: Activity, owner: Any) -> int:
         status=Message.Status.HELD,
         held_reason=hold_reason(reply=reply, owner=owner),
         held_by_reply=reply,
+        held_from=F("status"),
         updated_at=timezone.now(),
     )
 
@@ -247,6 +236,7 @@ def messages_hold_before_sending(messages: list[Message], *, now: datetime.datet
             status=Message.Status.HELD,
             held_reason=hold_reason(reply=reply, owner=message.owner),
             held_by_reply=reply,
+            held_from=Message.Status.SCHEDULED,
             attempts=F("attempts") - 1,
             updated_at=now,
         )

@@ -1,4 +1,7 @@
-"""Release or discard a message held by a client's reply (the dashboard card, in place)."""
+"""Release or discard a held message: by a client's reply or a paused client (in place).
+
+Posted from the dashboard cards, the client page and the message page (``next``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,27 +27,36 @@ def _answer(request: HttpRequest, message: object, error: str = "") -> HttpRespo
         )
     if error:
         flash.error(request, error)
-    return redirect(settings.LOGIN_REDIRECT_URL)  # the freelancer's day, where the card is
+    # Back to the message or client page it was posted from; else the freelancer's day.
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = settings.LOGIN_REDIRECT_URL
+    return redirect(target)
 
 
 @login_required
 @require_POST
 def held_release(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send a message held by a reply as planned (its next allowed moment)."""
+    """Release a held message: a held draft back to the drafts, an approved one to be sent."""
     message = access_message(request.user, pk)
     try:
         message = services.message_release(message=message)
     except services.MessageStateError as exc:
         return _answer(request, message, str(exc))
     if not request.htmx:
-        flash.success(request, _("Released: it will go out."))
+        flash.success(
+            request,
+            _("Released: back in your drafts, for approval.")
+            if message.status == message.Status.DRAFT
+            else _("Released: it will go out."),
+        )
     return _answer(request, message)
 
 
 @login_required
 @require_POST
 def held_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    """Discard a message held by a reply (it will not be sent)."""
+    """Discard a held message (it will not be sent)."""
     message = access_message(request.user, pk)
     try:
         message = services.message_cancel(message=message)

@@ -31,7 +31,8 @@ class Rules:
     delay_notice_mode: str = "draft"
     reminder_mode: str = "draft"
     reminder_offsets: tuple[int, int, int] = (3, 14, 28)
-    loyal_grace_factor: int = 2
+    # Grace days before the first reminder, per relationship: (new, regular, loyal).
+    grace_days: tuple[int, int, int] = (0, 3, 7)
     keep_in_touch_weeks: int = 6
     reply_pause_days: int = 3
 
@@ -45,9 +46,17 @@ class Rules:
     def local_date(self, now: datetime.datetime) -> datetime.date:
         return now.astimezone(self.tz).date()
 
-    def reminder_offset(self, level: int, *, is_loyal: bool) -> int:
-        days = self.reminder_offsets[level - 1]
-        return days * self.loyal_grace_factor if is_loyal else days
+    def grace_for(self, relationship: str) -> int:
+        """Return the grace days before the first reminder for a client's relationship."""
+        index = {"new": 0, "regular": 1, "loyal": 2}.get(relationship, 0)
+        return self.grace_days[index]
+
+    def reminder_wait(self, level: int, relationship: str) -> int:
+        """Return the days level ``level`` waits: level 1 after the due date (plus grace),
+        a higher level after the lower one was sent (the difference of their offsets)."""
+        if level == 1:
+            return self.reminder_offsets[0] + self.grace_for(relationship)
+        return self.reminder_offsets[level - 1] - self.reminder_offsets[level - 2]
 
     def with_client(self, override: ClientCommunication | None) -> Rules:
         """Return these rules with a client's overrides applied (empty fields inherit)."""
@@ -75,7 +84,7 @@ def _rules_from(row: CommunicationSettings | None, time_zone: str) -> Rules:
         delay_notice_mode=row.delay_notice_mode,
         reminder_mode=row.reminder_mode,
         reminder_offsets=(row.reminder_1_days, row.reminder_2_days, row.reminder_3_days),
-        loyal_grace_factor=row.loyal_grace_factor,
+        grace_days=(row.grace_new_days, row.grace_regular_days, row.grace_loyal_days),
         keep_in_touch_weeks=row.keep_in_touch_weeks,
         reply_pause_days=row.reply_pause_days,
     )

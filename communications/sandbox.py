@@ -136,6 +136,8 @@ SCHEMA: dict[str, Any] = {
     "invoices": [_INVOICE],
     "total_due": None,
     "level": None,
+    "reminders_sent": [None],
+    "pay_by": None,
     "offer": {"number": None, "version": None, "valid_until": None, "total": None},
     "change_request": {
         "title": None,

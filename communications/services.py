@@ -22,10 +22,12 @@ from clients.models import Client
 from timeline.models import Activity
 from timeline.services import activity_record
 
+from . import holds
 from .context import message_context
-from .models import PENDING_STATUSES, Message, ReminderItem
-from .outbox import held_reason_for, message_build, message_insert
+from .models import PENDING_STATUSES, REMINDER_KINDS, Message, ReminderItem
+from .outbox import NO_EMAIL, held_reason_for, message_build, message_insert
 from .planners.base import last_contacts
+from .planners.reminder_upkeep import reminders_rerender
 from .rendering import html_from_text, message_render
 from .rules import rules_for, send_time
 
@@ -42,10 +44,19 @@ def message_approve(*, message: Message, send_after: datetime.datetime | None = 
     # A draft rescheduled for later keeps its time; the rules still apply on top of it.
     earliest = max(now, message.send_after) if message.send_after else now
     when = send_after or message_send_time(message=message, now=earliest)
-    held_reason = held_reason_for(message.client.email)
+    is_reminder = message.kind in REMINDER_KINDS.values()
+    if is_reminder and message.status == Message.Status.DRAFT and message.edited_at is None:
+        # The pay-by date and the reminders sent so far are written for the day it goes out.
+        reminders_rerender(Message.objects.filter(pk=message.pk), now=when)
+        message.refresh_from_db()
+    paused = holds.pause_holds(message.client, message.kind)
+    held_reason = str(holds.PAUSED_REASON) if paused else held_reason_for(message.client.email)
     updated = Message.objects.filter(pk=message.pk, status=Message.Status.DRAFT).update_of_owner(
         message.owner_id,
         status=Message.Status.HELD if held_reason else Message.Status.SCHEDULED,
+        # Approved: a release later sends it without asking again.
+        held_from=Message.Status.SCHEDULED if held_reason else "",
+        held_by_pause=paused,
         send_after=when,
         to=message.client.email,
         held_reason=held_reason,
@@ -171,6 +182,7 @@ def message_edit(*, message: Message, subject: str, body_text: str) -> Message:
         subject=subject,
         body_text=body_text,
         body_html=html_from_text(body_text, subject=subject, language=message.client.language),
+        edited_at=timezone.now(),
         updated_at=timezone.now(),
     )
     if not updated:
@@ -212,14 +224,15 @@ def message_cancel(*, message: Message) -> Message:
 
 
 def message_retry(*, message: Message) -> Message:
-    """Queue a failed or held message again now (attempts start over). Safe to run twice."""
+    """Queue a failed message again now (attempts start over); a held one is released
+    (``message_release``). Safe to run twice."""
+    if message.status == Message.Status.HELD:
+        return message_release(message=message)
     client_email = message.client.email
     held_reason = held_reason_for(client_email)
     if held_reason:
         raise MessageStateError(held_reason)
-    updated = Message.objects.filter(
-        pk=message.pk, status__in=[Message.Status.FAILED, Message.Status.HELD]
-    ).update_of_owner(
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update_of_owner(
         message.owner_id,
         status=Message.Status.SCHEDULED,
         send_after=timezone.now(),
@@ -287,28 +300,46 @@ def message_write_one_off(
 
 
 def message_release(*, message: Message) -> Message:
-    """Send a message held by a client's reply as planned (its next allowed moment).
+    """Release a held message (held by a reply, a pause or a missing address). Safe twice.
 
-    Safe to run twice. It keeps ``held_by_reply``: the dispatcher holds it again only for a
+    It becomes what it was before the hold (``held_from``): a held draft is a draft again and
+    waits for approval (a final notice is never sent without it); an approved one goes at its
+    next allowed moment. Refused while the client has no address or is still paused (an
+    automatic message). It keeps ``held_by_reply``: the dispatcher holds it again only for a
     newer reply (communications/replies.py).
     """
-    from .outbox import NO_EMAIL
-
     now = timezone.now()
     if not message.client.email:
         raise MessageStateError(str(NO_EMAIL))
-    earliest = max(now, message.send_after) if message.send_after else now
-    updated = Message.objects.filter(pk=message.pk, status=Message.Status.HELD).update_of_owner(
-        message.owner_id,
-        status=Message.Status.SCHEDULED,
-        send_after=message_send_time(message=message, now=earliest),
-        to=message.client.email,
-        held_reason="",
-        attempts=0,
-        updated_at=now,
-    )
+    if holds.pause_holds(message.client, message.kind):
+        raise MessageStateError(str(holds.STILL_PAUSED))
+    held = Message.objects.filter(pk=message.pk, status=Message.Status.HELD)
+    if message.held_from == Message.Status.DRAFT:
+        updated = held.update_of_owner(
+            message.owner_id,
+            status=Message.Status.DRAFT,
+            to=message.client.email,
+            held_reason="",
+            held_from="",
+            held_by_pause=False,
+            updated_at=now,
+        )
+    else:
+        earliest = max(now, message.send_after) if message.send_after else now
+        updated = held.update_of_owner(
+            message.owner_id,
+            status=Message.Status.SCHEDULED,
+            send_after=message_send_time(message=message, now=earliest),
+            to=message.client.email,
+            held_reason="",
+            held_from="",
+            held_by_pause=False,
+            attempts=0,
+            updated_at=now,
+        )
     if not updated:
         raise MessageStateError(_("This message is no longer held."))
     message.refresh_from_db()
-    dispatch_soon()
+    if message.status == Message.Status.SCHEDULED:
+        dispatch_soon()
     return message

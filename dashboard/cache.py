@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from communications import replies
+from communications import holds, replies
 from crm import freshness
 from projects.selectors.scope import goodwill_by_client
 from timetracking import budgets as time_budgets
@@ -98,6 +98,11 @@ CARD_GROUPS: dict[str, tuple[tuple[str, ...], Compute]] = {
         lambda user, today, now: dict(
             zip(("held", "held_more"), replies.messages_held_by_replies(user=user), strict=True)
         ),
+    ),
+    # Paused clients, and clients whose messages an ended pause still holds (holds.py).
+    "paused_clients": (
+        (MESSAGE, CLIENT),
+        lambda user, today, now: {"paused_clients": holds.clients_paused(user=user)},
     ),
     "replies_paused": (
         (ACTIVITY, INVOICE, CLIENT, "communications.communicationsettings"),

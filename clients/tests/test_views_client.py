@@ -299,9 +299,10 @@ def test_it_shows_the_timeline_in_constant_queries(
             note=note,
         )
     # session, user, profile (middleware), client, tags, contacts, projects, offers, invoices,
-    # received mails (the inbox's section), the goodwill ledger (rounds, invoiced, concessions),
-    # notes, prominent notes, timeline count, timeline page
-    with django_assert_num_queries(17):
+    # received mails (the inbox's section), messages a pause holds (communications' section),
+    # the goodwill ledger (rounds, invoiced, concessions), notes, prominent notes, timeline
+    # count, timeline page
+    with django_assert_num_queries(18):
         response = alice_client.get(acme.get_absolute_url())
     body = response.content.decode()
     assert f"Entry {entries - 1}" in body

@@ -67,6 +67,29 @@ def test_it_adds_a_pinned_no_go_in_place(alice_client: Any, acme: Client) -> Non
     assert Activity.objects.filter(note=note, kind="note").count() == 1
 
 
+def test_an_incident_is_pinned_by_default_with_what_was_agreed(
+    alice_client: Any, acme: Client
+) -> None:
+    data = note_data(
+        kind="incident",
+        noted_on="2026-12-02",
+        body="Beschimpfte mich am Telefon wegen der Verzögerung.",
+        agreed="Ab jetzt nur noch schriftlich, über Frau Weber.",
+    )
+    response = alice_client.post(reverse("clients:note_add", args=[acme.pk]), data, **HTMX)
+    body = response.content.decode()
+    note = Note.objects.get(client=acme)
+    assert (note.kind, note.is_pinned, note.noted_on.isoformat()) == (
+        "incident",
+        True,
+        "2026-12-02",
+    )
+    assert note.agreed == "Ab jetzt nur noch schriftlich, über Frau Weber."
+    assert body.count("Ab jetzt nur noch schriftlich") == 2  # in the list and at the top
+    page = alice_client.get(acme.get_absolute_url()).content.decode()
+    assert "Ab jetzt nur noch schriftlich" in page
+
+
 def test_it_falls_back_to_a_redirect_without_htmx(alice_client: Any, acme: Client) -> None:
     response = alice_client.post(reverse("clients:note_add", args=[acme.pk]), note_data())
     assert response.url == acme.get_absolute_url()

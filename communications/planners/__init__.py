@@ -24,6 +24,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from ..holds import messages_hold_for_pause
 from .delay_notices import delay_notices_plan
 from .keep_in_touch import keep_in_touch_plan
 from .reminders import reminders_plan
@@ -35,6 +36,8 @@ def messages_plan(
 ) -> dict[str, int]:
     """Run every planner once; return rows created per planner. Safe to run twice and overlap."""
     now = now or timezone.now()
+    # Messages that were waiting when a client was paused are held first (holds.py).
+    messages_hold_for_pause(now=now)
     return {
         "delay_notices": delay_notices_plan(now=now, owner_ids=owner_ids),
         "reminders": reminders_plan(now=now, owner_ids=owner_ids),

@@ -200,6 +200,7 @@ class Batch:
             now=self.now,
         )
         if reply is not None and status in replies.WAITING:
+            links["held_from"] = status
             status = Message.Status.HELD
             held_reason = replies.hold_reason(reply=reply, owner=client.owner)
             links["held_by_reply"] = reply

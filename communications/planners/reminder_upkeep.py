@@ -9,6 +9,7 @@ cancelled, one with invoices left is re-rendered. A partial payment re-renders t
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +35,54 @@ def active_pauses(today: datetime.date) -> QuerySet[ReminderPause]:
     )
 
 
+# Days the client gets to pay, from the day the reminder is written: a concrete date in the text.
+PAY_WITHIN_DAYS = {2: 7, 3: 10}
+
+
+# When reminders listing an invoice went out: invoice id -> [(level, sent at), ...].
+SentReminders = dict[int, list[tuple[int, datetime.datetime]]]
+
+
+def reminders_sent_for(invoice_ids: Iterable[int]) -> SentReminders:
+    """Return when reminders for these invoices were sent, by invoice (one query)."""
+    sent: SentReminders = defaultdict(list)
+    rows = ReminderItem.objects.filter(
+        invoice_id__in=list(invoice_ids), message__status=Message.Status.SENT
+    ).values_list("invoice_id", "level", "message__sent_at")
+    for invoice_id, level, sent_at in rows:
+        if sent_at is not None:
+            sent[invoice_id].append((level, sent_at))
+    return sent
+
+
+def reminder_facts(
+    invoices: list[Invoice],
+    level: int,
+    today: datetime.date,
+    sent: SentReminders | None = None,
+) -> dict[str, Any]:
+    """Return what a reminder of ``level`` may say about itself.
+
+    ``reminders_sent``: the days earlier reminders for these invoices were actually sent, oldest
+    first (a text says "as I wrote on ..." only with these); ``pay_by``: the date to pay by.
+    ``sent`` is ``reminders_sent_for`` loaded up front for many messages; without it, one query.
+    """
+    if level == 1:  # nothing comes before the friendly note, and it sets no date: no query
+        return {"reminders_sent": [], "pay_by": None}
+    if sent is None:
+        sent = reminders_sent_for(invoice.pk for invoice in invoices)
+    days = {
+        timezone.localdate(moment)
+        for invoice in invoices
+        for sent_level, moment in sent.get(invoice.pk, [])
+        if sent_level < level
+    }
+    return {
+        "reminders_sent": sorted(days),
+        "pay_by": today + datetime.timedelta(days=PAY_WITHIN_DAYS[level]),
+    }
+
+
 def _reminder_render(
     message: Message,
     items: list[ReminderItem],
@@ -41,6 +90,7 @@ def _reminder_render(
     sources: dict[tuple[str, str, str], Any],
     freelancer: dict[str, Any],
     now: datetime.datetime,
+    sent: SentReminders,
 ) -> Rendered:
     """Render ``message`` again from its items (the invoices it lists, oldest first)."""
     invoices = [item.invoice for item in items]
@@ -60,6 +110,7 @@ def _reminder_render(
             invoices=invoices,
             level=items[0].level,
             project=invoices[0].project,
+            **reminder_facts(invoices, items[0].level, now.date(), sent),
         ),
     )
 
@@ -92,6 +143,12 @@ def reminders_rerender(messages: QuerySet[Message], *, now: datetime.datetime) -
             updated_at=now,
         )
     overrides = overrides_for({message.owner_id for message in messages})
+    sent = reminders_sent_for(
+        item.invoice_id
+        for message in messages
+        if message.kind != Message.Kind.REMINDER_1
+        for item in message.reminder_items.all()
+    )
     freelancers: dict[int, dict[str, Any]] = {}
     for message in messages:
         items = list(message.reminder_items.all())
@@ -105,6 +162,7 @@ def reminders_rerender(messages: QuerySet[Message], *, now: datetime.datetime) -
             sources=sources_for(message.owner_id, overrides),
             freelancer=freelancers[message.owner_id],
             now=now,
+            sent=sent,
         )
         Message.objects.filter(pk=message.pk, status__in=list(PENDING_STATUSES)).update_of_owner(
             message.owner_id,
@@ -205,11 +263,6 @@ def reminders_sync_for_invoices(*, invoices: Iterable[Invoice]) -> int:
         ReminderItem.objects.bulk_update(stale, ["amount_due"])
         reminders_rerender(Message.objects.filter(pk__in=touched), now=timezone.now())
     return len(touched)
-
-
-def reminders_sync_for_invoice(*, invoice: Invoice) -> int:
-    """``reminders_sync_for_invoices`` for one invoice; safe to run twice."""
-    return reminders_sync_for_invoices(invoices=[invoice])
 
 
 def reminder_pause(

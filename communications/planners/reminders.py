@@ -1,18 +1,24 @@
-"""Payment reminders: levels, grace, pauses ("Mahnstopp"), one message per client and level.
+"""Payment reminders: levels from what was sent, grace, pauses ("Mahnstopp"), one message per
+client and level.
 
 Design (see docs/communications.md):
 
-* An invoice gets the highest level whose offset has passed (3/14/28 days after due by default,
-  doubled for loyal clients) and that it has not had yet. A level skipped while beat was down is
-  never sent late in a burst: only the current level goes out.
+* The first reminder an invoice gets is level 1 (the friendly note), however late it is: after
+  the first offset (3 days by default) plus the grace days of the client's relationship (new,
+  regular, loyal: a setting each). A higher level follows only a *sent* lower level, after the
+  difference of their offsets (11 and 14 days by default), counted from the day it was sent. So
+  a text that says "as I wrote on ..." is true, and the formal final notice (level 3) comes only
+  after a friendly note and a clear reminder went out; it is always a draft (approval).
+* The clock stands still during a Mahnstopp (``ReminderPause``): after it ends the sequence
+  resumes at the next level with the days that were left, never at a level computed from the
+  days overdue.
 * ``ReminderItem`` rows tie invoices to reminder messages; the unique (invoice, level)
   constraint means an invoice can never be in two reminders of one level, whatever races.
 * A client with several invoices due for the same level gets ONE message listing them. An unsent
   (draft/scheduled/held) reminder of that client and level collects newly due invoices; otherwise
   a new message is keyed ``reminder:client:<client>:level:<n>:<date>``.
 * Paid, cancelled or paused invoices leave unsent reminders (``reminder_upkeep``).
-* Level 3 (formal final notice) is always a draft and carries the PDF letter
-  (``communications.letters``).
+* Level 3 carries the PDF letter (``communications.letters``).
 """
 
 from __future__ import annotations
@@ -22,10 +28,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from clients.models import Client
 from projects.models import Invoice
 
 from .. import replies
@@ -36,49 +41,121 @@ from ..models import (
     CommunicationSettings,
     Message,
     ReminderItem,
+    ReminderPause,
 )
 from ..rules import Rules, rules_for_owners
 from .base import Batch, ZoneGroup, zone_groups
 from .reminder_upkeep import (
+    SentReminders,
     active_pauses,
-    reminder_items_drop,
+    reminder_facts,
     reminders_refresh,
     reminders_rerender,
+    reminders_sent_for,
 )
 
 REMINDER_LIMIT = 1000
+LEVELS = (1, 2, 3)
 
 
-def min_offset(level: int) -> int:
-    """Return the smallest offset any freelancer uses for ``level`` (the SQL pre-filter)."""
-    default = Rules().reminder_offsets[level - 1]
-    lowest = CommunicationSettings.objects.aggregate(low=Min(f"reminder_{level}_days"))["low"]
-    return min(default, lowest) if lowest is not None else default
+def shortest_wait(level: int) -> int:
+    """Return the fewest days any freelancer lets ``level`` wait (the SQL pre-filter).
+
+    Level 1: the first offset plus the smallest grace; a higher level: the smallest difference
+    between its offset and the one below.
+    """
+    default = Rules()
+    if level == 1:
+        lowest = CommunicationSettings.objects.aggregate(
+            offset=Min("reminder_1_days"),
+            new=Min("grace_new_days"),
+            regular=Min("grace_regular_days"),
+            loyal=Min("grace_loyal_days"),
+        )
+        offset = lowest.pop("offset")
+        offsets = [default.reminder_offsets[0], *([offset] if offset is not None else [])]
+        graces = [*default.grace_days, *(v for v in lowest.values() if v is not None)]
+        return min(offsets) + min(graces)
+    gap = CommunicationSettings.objects.aggregate(
+        low=Min(F(f"reminder_{level}_days") - F(f"reminder_{level - 1}_days"))
+    )["low"]
+    wait = default.reminder_wait(level, "new")
+    return min(wait, gap) if gap is not None else wait
 
 
-def reminder_candidates(
-    group: ZoneGroup, level: int, offset: int, loyal_factor: int = 1
-) -> QuerySet[Invoice]:
-    """Return unpaid invoices at least ``offset`` days overdue (loyal clients: times the factor),
-    not paused, and without a reminder of this level or higher; the oldest first."""
+def _sent_item(level: int) -> QuerySet[ReminderItem]:
+    """Return the invoice's item of ``level`` in a reminder that was sent (outer ref: pk)."""
+    return ReminderItem.objects.filter(
+        invoice_id=OuterRef("pk"), level=level, message__status=Message.Status.SENT
+    )
+
+
+def reminder_candidates(group: ZoneGroup, level: int, now: datetime.datetime) -> QuerySet[Invoice]:
+    """Return unpaid, unpaused invoices that may be due for ``level``; the oldest first.
+
+    Level 1: no reminder yet and at least the shortest wait past due. A higher level: the level
+    below was sent at least the shortest wait ago and nothing of this level or higher exists;
+    each row carries ``sent_at``, when the level below went out (its wait starts there).
+    """
     pauses = active_pauses(group.today)
-    today = group.today
-    return (
+    wait = datetime.timedelta(days=shortest_wait(level))
+    invoices = (
         Invoice.objects.filter(group.owner_filter)
         .unpaid()
-        .filter(
-            Q(due_on__lte=today - datetime.timedelta(days=offset))
-            & (
-                ~Q(client__relationship=Client.Relationship.LOYAL)
-                | Q(due_on__lte=today - datetime.timedelta(days=offset * loyal_factor))
-            )
-        )
         .filter(client__archived_at__isnull=True)
-        .filter(~Exists(ReminderItem.objects.filter(invoice_id=OuterRef("pk"), level__gte=level)))
         .filter(~Exists(pauses.filter(invoice_id=OuterRef("pk"))))
         .filter(~Exists(pauses.filter(client_id=OuterRef("client_id"))))
+    )
+    if level == 1:
+        return (
+            invoices.filter(due_on__lte=group.today - wait)
+            .filter(~Exists(ReminderItem.objects.filter(invoice_id=OuterRef("pk"))))
+            .order_by("due_on", "pk")
+        )
+    return (
+        invoices.filter(Exists(_sent_item(level - 1).filter(message__sent_at__lte=now - wait)))
+        .filter(~Exists(ReminderItem.objects.filter(invoice_id=OuterRef("pk"), level__gte=level)))
+        .annotate(sent_at=Subquery(_sent_item(level - 1).values("message__sent_at")[:1]))
         .order_by("due_on", "pk")
     )
+
+
+def paused_days(
+    pauses: list[ReminderPause], start: datetime.date, today: datetime.date, rules: Rules
+) -> int:
+    """Return the days from ``start`` to ``today`` that a Mahnstopp covered (overlaps once)."""
+    spans = []
+    for pause in pauses:
+        begin = max(rules.local_date(pause.created_at), start)
+        end = today
+        if pause.lifted_at is not None:
+            end = min(end, rules.local_date(pause.lifted_at))
+        if pause.until_on is not None:
+            end = min(end, pause.until_on + datetime.timedelta(days=1))
+        if begin < end:
+            spans.append((begin, end))
+    days, reach = 0, start
+    for begin, end in sorted(spans):
+        begin = max(begin, reach)
+        if end > begin:
+            days += (end - begin).days
+            reach = end
+    return days
+
+
+def _pauses_of(rows: list[dict[str, Any]]) -> dict[tuple[str, int], list[ReminderPause]]:
+    """Return every pause (past ones too) of the rows' invoices and clients, in one query."""
+    found: dict[tuple[str, int], list[ReminderPause]] = defaultdict(list)
+    pauses = ReminderPause.objects.filter(
+        Q(invoice_id__in=[row["pk"] for row in rows])
+        | Q(client_id__in={row["client_id"] for row in rows})
+    )
+    for pause in pauses:
+        if pause.invoice_id:
+            found[("invoice", pause.invoice_id)].append(pause)
+        else:
+            found[("client", pause.client_id)].append(pause)
+    return found
 
 
 def reminders_plan(
@@ -102,16 +179,18 @@ def reminders_plan(
 def _plan_group(group: ZoneGroup, now: datetime.datetime, limit: int) -> int:
     """Choose each due invoice's level in one zone group, then write the reminders."""
     chosen: dict[int, tuple[int, dict[str, Any]]] = {}
-    rules_cache: dict[int, Any] = {}
-    lowest = CommunicationSettings.objects.aggregate(low=Min("loyal_grace_factor"))["low"]
-    lowest_factor = min(Rules().loyal_grace_factor, lowest or Rules().loyal_grace_factor)
-    for level in (3, 2, 1):
+    rules_cache: dict[int, Rules] = {}
+    for level in LEVELS:
         rows = list(
-            reminder_candidates(group, level, min_offset(level), lowest_factor).values(
-                "pk", "owner_id", "client_id", "due_on", "client__relationship"
+            reminder_candidates(group, level, now).values(
+                "pk",
+                "owner_id",
+                "client_id",
+                "due_on",
+                "client__relationship",
+                *(["sent_at"] if level > 1 else []),
             )[:limit]
         )
-        rows = [row for row in rows if row["pk"] not in chosen]
         if not rows:
             continue
         # No reminder is planned in the days after a client's reply (communications/replies.py).
@@ -119,16 +198,22 @@ def _plan_group(group: ZoneGroup, now: datetime.datetime, limit: int) -> int:
         missing = {row["owner_id"] for row in rows} - set(rules_cache)
         if missing:
             rules_cache.update(rules_for_owners(missing))
+        pauses = _pauses_of(rows)
         for row in rows:
             rules = rules_cache[row["owner_id"]]
             if replies.in_pause(
                 last_reply.get(row["client_id"]), days=rules.reply_pause_days, now=now
             ):
                 continue
-            offset = rules.reminder_offset(
-                level, is_loyal=row["client__relationship"] == Client.Relationship.LOYAL
+            start = row["due_on"] if level == 1 else rules.local_date(row["sent_at"])
+            stopped = paused_days(
+                pauses[("invoice", row["pk"])] + pauses[("client", row["client_id"])],
+                start,
+                group.today,
+                rules,
             )
-            if row["due_on"] + datetime.timedelta(days=offset) <= group.today:
+            wait = rules.reminder_wait(level, row["client__relationship"]) + stopped
+            if start + datetime.timedelta(days=wait) <= group.today:
                 chosen.setdefault(row["pk"], (level, row))
     if not chosen:
         return 0
@@ -160,6 +245,9 @@ def _write(
         )
     }
     batch = Batch(now, owner_ids, client_ids)
+    sent = reminders_sent_for(
+        invoice.pk for (_c, level), invoices in groups.items() if level > 1 for invoice in invoices
+    )
     new_items: list[Item] = []
     extended: set[int] = set()
     for (_client_id, level), invoices in groups.items():
@@ -168,21 +256,10 @@ def _write(
             new_items += [(existing, invoice, level) for invoice in invoices]
             extended.add(existing.pk)
             continue
-        message = _reminder_add(batch, invoices, level, today)
+        message = _reminder_add(batch, invoices, level, today, sent)
         new_items += [(message, invoice, level) for invoice in invoices]
     created = batch.save()
     _items_create(new_items, batch.messages, owner_ids)
-    # An invoice that reached a new level leaves the unsent reminders of lower levels.
-    superseded = ReminderItem.objects.filter(
-        invoice_id__in=[invoice.pk for _m, invoice, _l in new_items]
-    ).filter(
-        Exists(
-            ReminderItem.objects.filter(
-                invoice_id=OuterRef("invoice_id"), level__gt=OuterRef("level")
-            )
-        )
-    )
-    reminder_items_drop(superseded, now=now)
     # New messages were rendered with their full list; only extended ones need a new text.
     if extended:
         reminders_rerender(Message.objects.filter(pk__in=extended), now=now)
@@ -190,7 +267,11 @@ def _write(
 
 
 def _reminder_add(
-    batch: Batch, invoices: list[Invoice], level: int, today: datetime.date
+    batch: Batch,
+    invoices: list[Invoice],
+    level: int,
+    today: datetime.date,
+    sent: SentReminders,
 ) -> Message:
     """Queue a new reminder of ``level`` listing ``invoices`` (one client's), oldest first."""
     client = invoices[0].client
@@ -206,6 +287,7 @@ def _reminder_add(
             invoices=invoices,
             level=level,
             project=invoices[0].project,
+            **reminder_facts(invoices, level, today, sent),
         ),
         automatic=level < 3 and batch.rules_for(client).reminder_mode == "auto",
         invoice=invoices[0],

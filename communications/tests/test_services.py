@@ -90,7 +90,15 @@ def test_it_attaches_the_final_notice_as_a_pdf_letter_in_the_same_wording(
     InvoiceFactory(
         project=ProjectFactory(client=acme), number="2026-0099", due_on=datetime.date(2026, 10, 1)
     )
-    moment = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
+    # The friendly note and the clear reminder go out first (a final notice follows only them).
+    for day in (datetime.date(2026, 10, 5), datetime.date(2026, 10, 16)):
+        moment = datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=datetime.UTC)
+        with time_machine.travel(moment, tick=False):
+            reminders_plan(now=moment)
+            for draft in Message.objects.filter(status=Message.Status.DRAFT):
+                services.message_approve(message=draft)
+            messages_dispatch(now=moment)
+    moment = datetime.datetime(2026, 10, 30, 9, 0, tzinfo=datetime.UTC)
     with time_machine.travel(moment, tick=False):
         reminders_plan(now=moment)
     final = Message.objects.get(kind=Message.Kind.REMINDER_3)
@@ -100,9 +108,11 @@ def test_it_attaches_the_final_notice_as_a_pdf_letter_in_the_same_wording(
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(files[0].content)).pages)
     assert "2026-0099" in text
     assert "Ratenzahlung" in text
+    assert "09.11.2026" in text  # pay by: a date, not "10 days after receipt"
+    assert "PDF" not in text
     services.message_approve(message=final, send_after=moment)
     messages_dispatch(now=moment)
-    assert mailoutbox[0].attachments[0][0].startswith("Mahnung-")
+    assert mailoutbox[-1].attachments[0][0].startswith("Mahnung-")
 
 
 def test_it_keeps_a_rescheduled_drafts_time_on_approval(acme: Client) -> None:

@@ -241,7 +241,9 @@ def test_it_saves_settings_and_refuses_offsets_that_make_no_sense(
         "reminder_1_days": 20,
         "reminder_2_days": 10,
         "reminder_3_days": 28,
-        "loyal_grace_factor": 2,
+        "grace_new_days": 0,
+        "grace_regular_days": 3,
+        "grace_loyal_days": 7,
         "keep_in_touch_weeks": 6,
         "reply_pause_days": 3,
     }
@@ -251,7 +253,9 @@ def test_it_saves_settings_and_refuses_offsets_that_make_no_sense(
     assert not CommunicationSettings.objects.exists()
     data["reminder_1_days"] = 5
     assert alice_client.post(url, data).status_code == 302
-    assert CommunicationSettings.objects.get(owner=alice).reminder_1_days == 5
+    saved = CommunicationSettings.objects.get(owner=alice)
+    assert saved.reminder_1_days == 5
+    assert (saved.grace_new_days, saved.grace_regular_days, saved.grace_loyal_days) == (0, 3, 7)
 
 
 def test_it_refuses_a_template_with_an_unknown_variable_with_the_line(

@@ -48,15 +48,15 @@ def test_a_change_recomputes_only_the_cards_that_read_it(
     )
     with django_assert_num_queries(3 + 1 + 1):
         assert list(alice_client.get(URL).context["quiet_clients"]) == []
-    # An approval: the message cards, the invoices (reminder levels), quiet clients and the
-    # messages held by replies.
+    # An approval: the message cards, the invoices (reminder levels), quiet clients, the
+    # messages held by replies and the paused clients.
     comms.message_approve(message=draft)
-    with django_assert_num_queries(3 + 2 + 2 + 1 + 1):
+    with django_assert_num_queries(3 + 2 + 2 + 1 + 1 + 1):
         assert list(alice_client.get(URL).context["drafts"]) == []
     # A client's name shows on every card: everything is computed again.
     quiet.name = "Laute GmbH"
     quiet.save()
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         alice_client.get(URL)
 
 
@@ -76,12 +76,12 @@ def test_the_dashboard_caches_per_freelancer_day_and_language(
     # Another interface language (month labels) or another day: computed afresh.
     alice.profile.language = "de"
     alice.profile.save()
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         assert alice_client.get(URL).context["today"] == timezone.localdate()
     tomorrow = timezone.now() + datetime.timedelta(days=1)
     with time_machine.travel(tomorrow):
         alice_client.force_login(alice)  # a day later the idle timeout has ended the session
-        with django_assert_num_queries(19):
+        with django_assert_num_queries(20):
             alice_client.get(URL)
 
 
@@ -101,7 +101,7 @@ def test_it_serves_and_writes_without_a_cache(
     with pytest.raises(Exception):  # noqa: B017,PT011 - proves the cache really is down
         cache.get("x")
     assert freshness.generations(alice.pk, LABELS) is None
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = alice_client.get(URL)
     assert response.status_code == 200
     assert "Ohne Cache" in response.content.decode()
