@@ -353,7 +353,8 @@ def test_it_fails_on_an_unclassified_field() -> None:
     """The walker is no formality: a field missing from the registry is reported."""
     real = classification()
     assert unclassified({**real, "clients": {**real["clients"], "Note": {}}}) == [
-        "clients.Note.body"
+        "clients.Note.body",
+        "clients.Note.agreed",
     ]
 
 
