@@ -31,6 +31,7 @@ class Message(OwnedModel):
         REMINDER_2 = "reminder_2", _("Payment reminder: clear reminder")
         REMINDER_3 = "reminder_3", _("Payment reminder: formal final notice")
         OFFER_SENT = "offer_sent", _("Offer sent")
+        OFFER_ACCEPTED = "offer_accepted", _("Offer accepted: confirmation")
         INVOICE_SENT = "invoice_sent", _("Invoice sent")
         CHANGE_ACCEPTED = "change_accepted", _("Change request accepted")
         CHANGE_DECLINED = "change_declined", _("Change request declined")
@@ -159,6 +160,16 @@ class Message(OwnedModel):
     @property
     def is_pending(self) -> bool:
         return self.status in PENDING_STATUSES
+
+    @property
+    def attachment_labels(self) -> list[str]:
+        """Return the attachments as the freelancer reads them (not their codes)."""
+        labels = {
+            "offer": _("Offer (PDF)"),
+            "invoice": _("Invoice (PDF)"),
+            "reminder_letter": _("Payment reminder letter (PDF)"),
+        }
+        return [str(labels.get(item.get("type"), item.get("type"))) for item in self.attachments]
 
 
 # Kinds that wait for the minimum gap; a delay notice and anything the freelancer writes by hand

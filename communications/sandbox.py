@@ -82,6 +82,7 @@ _MILESTONE = {
     "expected_on": None,
     "done_on": None,
     "delay_reason": None,
+    "previous_expected_on": None,
     "state": None,
     "is_done": None,
 }
@@ -95,6 +96,14 @@ _INVOICE = {
     "is_partly_paid": None,
     "days_overdue": None,
     "project": None,
+}
+_OFFER = {"number": None, "version": None, "valid_until": None, "total": None}
+_CHANGE_REQUEST = {
+    "title": None,
+    "description": None,
+    "price": None,
+    "deadline_impact_days": None,
+    "alternative": None,
 }
 SCHEMA: dict[str, Any] = {
     "client": {"name": None, "salutation": None, "email": None, "language": None, "form": None},
@@ -125,7 +134,13 @@ SCHEMA: dict[str, Any] = {
         "address": [None],
         "signature": None,
     },
-    "project": {"title": None, "deadline_on": None, "status": None, "portal_url": None},
+    "project": {
+        "title": None,
+        "deadline_on": None,
+        "ended_on": None,
+        "status": None,
+        "portal_url": None,
+    },
     "milestones": [_MILESTONE],
     "done_milestones": [_MILESTONE],
     "next_milestones": [_MILESTONE],
@@ -136,16 +151,34 @@ SCHEMA: dict[str, Any] = {
     "invoices": [_INVOICE],
     "total_due": None,
     "level": None,
-    "offer": {"number": None, "version": None, "valid_until": None, "total": None},
-    "change_request": {
-        "title": None,
-        "description": None,
-        "price": None,
-        "deadline_impact_days": None,
-        "alternative": None,
-    },
+    "offer": _OFFER,
+    "change_request": _CHANGE_REQUEST,
     "body": None,
     "today": None,
+    # Status updates: the first one is worded as the first; news since the last one.
+    "is_first_update": None,
+    "news": {
+        "milestones_moved": [_MILESTONE],
+        "milestones_back": [_MILESTONE],
+        "changes_accepted": [_CHANGE_REQUEST],
+        "changes_declined": [_CHANGE_REQUEST],
+        "revisions_used": None,
+        "revisions_agreed": None,
+        "revisions_new": None,
+        "offers_sent": [_OFFER],
+        "offers_accepted": [_OFFER],
+        "invoices_issued": [_INVOICE],
+        "invoices_paid": [_INVOICE],
+    },
+    "at_risk_milestones": [_MILESTONE],
+    "wrap_up": {
+        "delivered": [None],
+        "changes": [None],
+        "all_on_time": None,
+        "late_count": None,
+        "revisions_used": None,
+        "revisions_agreed": None,
+    },
 }
 _FORLOOP = {
     "counter": None,

@@ -248,3 +248,18 @@ def test_it_places_the_address_in_the_din_5008_window(offer: Any) -> None:
         pos for text, pos in positions.items() if "Hauptstraße 1" in text and "·" in text
     )
     assert 45 <= (height - sender_line[1]) / mm <= 63
+
+
+def test_it_greets_in_the_tone_the_client_has_when_the_offer_is_sent(alice: Any, anna: Any) -> None:
+    anna.form_of_address = "formal"
+    anna.salutation = "Frau Berger"
+    anna.save()
+    project = ProjectFactory(owner=alice, client=anna, title="Logo")
+    offer = offer_create(project=project, actor=alice)
+    assert "Sehr geehrte" not in offer.intro_text  # the greeting is not frozen into the text
+    anna.form_of_address = "informal"
+    anna.salutation = "Anna"
+    anna.save()
+    text = _flat(_text(documents.offer_pdf(offer)))
+    assert "Hallo Anna" in text
+    assert "Sehr geehrte" not in text
