@@ -39,14 +39,14 @@ def send_reason(
         return NOW
     local = at.astimezone(rules.tz)
     at_morning = local.time().replace(second=0, microsecond=0) == rules.quiet_until
-    if at_morning and not rules.send_on_weekends and local.weekday() == 0:
-        if now.astimezone(rules.tz).weekday() >= 5 or (local.date() - now.date()).days >= 2:
-            return WEEKEND
+    after_weekend = now.astimezone(rules.tz).weekday() >= 5 or (local.date() - now.date()).days >= 2
+    if at_morning and not rules.send_on_weekends and local.weekday() == 0 and after_weekend:
+        return WEEKEND
     if routine and last_contact_at is not None and rules.min_gap_days:
         gap_end = last_contact_at + datetime.timedelta(days=rules.min_gap_days)
-        if abs((at - gap_end).total_seconds()) < 60 or (at_morning and gap_end < at):
-            if gap_end > now:
-                return GAP
+        by_gap = abs((at - gap_end).total_seconds()) < 60 or (at_morning and gap_end < at)
+        if by_gap and gap_end > now:
+            return GAP
     if at_morning:
         return QUIET_HOURS
     return SET
