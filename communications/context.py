@@ -139,6 +139,11 @@ def message_context(
         "invoices": invoice_rows,
         "total_due": format_money(total_due, currency, language) if invoice_rows else "",
         "level": level or "",
+        # Reminders name the day to pay by, never "10 days after receipt": 7 days, 10 for the
+        # final notice.
+        "pay_by": date_text(today + datetime.timedelta(days=10 if level == 3 else 7), language)
+        if level
+        else "",
         "offer": {},
         "change_request": {},
         "body": body,

@@ -151,6 +151,7 @@ SCHEMA: dict[str, Any] = {
     "invoices": [_INVOICE],
     "total_due": None,
     "level": None,
+    "pay_by": None,
     "offer": _OFFER,
     "change_request": _CHANGE_REQUEST,
     "body": None,
