@@ -54,7 +54,7 @@ def send_reason(
 
 def _when_text(at: datetime.datetime, rules: Rules, now: datetime.datetime) -> str:
     local = at.astimezone(rules.tz)
-    clock = formats.time_format(local.time(), "TIME_FORMAT")
+    clock = f"{local:%H:%M}"
     today = now.astimezone(rules.tz).date()
     if local.date() == today:
         return _("today at %(time)s") % {"time": clock}

@@ -12,7 +12,7 @@ from communications.models import Message
 from communications.rendering import default_source, render_sources
 from crm.tone import greeting_for
 
-KINDS = [kind for kind in Message.Kind.values]
+KINDS = list(Message.Kind.values)
 VARIANTS = [(lang, form) for lang in ("de", "en") for form in ("formal", "informal")]
 
 # Phrases no message may contain (lower case), with the rule each breaks.
