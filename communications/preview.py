@@ -9,7 +9,7 @@ from django.utils import timezone
 from clients.models import Client
 from projects.models import ChangeRequest, Invoice, Offer, Project
 
-from .context import message_context
+from .context import message_context, milestone_context, wrap_up_context
 
 
 def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
     done = [m for m in milestones if m.done_on][-3:]
     upcoming = [m for m in milestones if not m.done_on][:3]
     slipped = next((m for m in milestones if m.state_on(today) in ("late", "at_risk")), None)
-    return message_context(
+    context = message_context(
         client=client,
         today=today,
         project=project,
@@ -36,3 +36,14 @@ def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
         change_request=ChangeRequest.objects.filter(project__client=client).order_by("-pk").first(),
         body="(Your text)" if client.language == "en" else "(Ihr Text)",
     )
+    context["at_risk_milestones"] = [
+        milestone_context(m, client.language, today)
+        for m in milestones
+        if m.state_on(today) in ("late", "at_risk")
+    ]
+    context["is_first_update"] = not project or not project.messages.filter(
+        kind="status_update"
+    ).exists()
+    if project is not None:
+        context["wrap_up"] = wrap_up_context(project, client.language)
+    return context

@@ -64,9 +64,11 @@ def test_it_plans_the_notice_in_the_request_that_saves_the_slip(
     notice = Message.objects.get(kind=Message.Kind.DELAY_NOTICE)
     assert notice.status == Message.Status.DRAFT
     assert notice.dedupe_key == f"delay:milestone:{milestone.pk}:{later.isoformat()}"
-    # On the dashboard at once, saying it waits for approval and when it would go.
+    # On the dashboard at once; its page says it waits for approval and when it would go.
+    dashboard = alice_client.get(reverse("dashboard:index")).content.decode()
+    assert f'id="draft-{notice.pk}"' in dashboard
     page = alice_client.get(reverse("communications:detail", args=[notice.pk])).content.decode()
-    assert "Waits for your approval" in page
+    assert "Waits for your approval; once approved it goes within the next minute." in page
 
 
 def test_it_replaces_an_unsent_notice_on_a_further_slip_and_withdraws_it_on_return(
