@@ -41,9 +41,9 @@ def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
         for m in milestones
         if m.state_on(today) in ("late", "at_risk")
     ]
-    context["is_first_update"] = not project or not project.messages.filter(
-        kind="status_update"
-    ).exists()
+    context["is_first_update"] = (
+        not project or not project.messages.filter(kind="status_update").exists()
+    )
     if project is not None:
         context["wrap_up"] = wrap_up_context(project, client.language)
     return context
