@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import F, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
@@ -36,12 +36,12 @@ from .base import (
     ZoneGroup,
     as_text,
     client_of,
-    key_exists,
     prefix_q,
     zone_groups,
 )
 
 KEY_PREFIX = "delay:milestone:"
+WITHDRAWN = "Withdrawn: the milestone is back on plan or its date moved again."
 
 
 def delay_notices_due(group: ZoneGroup) -> QuerySet[Milestone]:
@@ -55,12 +55,17 @@ def delay_notices_due(group: ZoneGroup) -> QuerySet[Milestone]:
         .filter(prefix_q(group.owner_filter, "project__"))
         .slipped(group.today)
         .filter(
-            ~key_exists(
-                KEY_PREFIX,
-                as_text(OuterRef("pk")),
-                ":",
-                as_text(expected),
-                owner="project__owner_id",
+            ~Exists(
+                Message.objects.filter(
+                    owner_id=OuterRef("project__owner_id"),
+                    dedupe_key=Concat(
+                        Value(KEY_PREFIX),
+                        as_text(OuterRef("pk")),
+                        Value(":"),
+                        as_text(expected),
+                        output_field=CharField(),
+                    ),
+                ).exclude(status=Message.Status.CANCELLED, held_reason=WITHDRAWN)
             )
         )
     )
@@ -103,7 +108,7 @@ def delay_notices_withdraw(
         .exclude(_still_true(today))
         .update(
             status=Message.Status.CANCELLED,
-            held_reason="Withdrawn: the milestone is back on plan or its date moved again.",
+            held_reason=WITHDRAWN,
             updated_at=now,
         )
     )
@@ -160,7 +165,38 @@ def _delay_notices_write(
             project=project,
             milestone=milestone,
         )
+    _revive_withdrawn(batch)
     return batch.save()
+
+
+def _revive_withdrawn(batch: Batch) -> None:
+    """Reuse the row of a notice withdrawn earlier for the same date (the dedupe key is taken).
+
+    A slip to the 20th, then the 28th, then back to the 20th: the first notice was withdrawn;
+    it is written again with today's text instead of being skipped as "exists".
+    """
+    keys = {(m.owner_id, m.dedupe_key): m for m in batch.messages}
+    withdrawn = Message.objects.filter(
+        kind=Message.Kind.DELAY_NOTICE,
+        status=Message.Status.CANCELLED,
+        held_reason=WITHDRAWN,
+        dedupe_key__in=[key for _owner, key in keys],
+    )
+    for row in withdrawn:
+        fresh = keys.get((row.owner_id, row.dedupe_key))
+        if fresh is None:
+            continue
+        Message.objects.filter(pk=row.pk, status=Message.Status.CANCELLED).update(
+            status=fresh.status,
+            send_after=fresh.send_after,
+            subject=fresh.subject,
+            body_text=fresh.body_text,
+            body_html=fresh.body_html,
+            held_reason=fresh.held_reason,
+            to=fresh.to,
+            updated_at=batch.now,
+        )
+        batch.messages.remove(fresh)
 
 
 def delay_notices_plan(

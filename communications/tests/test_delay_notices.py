@@ -103,3 +103,19 @@ def test_it_follows_a_sent_notice_with_a_correction_only_when_the_date_moves(
     assert "Zuletzt hatte ich Ihnen den 20.12.2026 genannt" in correction.body_text
     assert "08.01.2027" in correction.subject
     assert Message.objects.filter(milestone=milestone, status=Message.Status.SENT).count() == 1
+
+
+def test_it_plans_again_for_a_date_whose_notice_was_withdrawn(
+    alice: Any, acme: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    milestone = MilestoneFactory(
+        project=ProjectFactory(client=acme), due_on=datetime.date(2026, 12, 14)
+    )
+    for forecast in (datetime.date(2026, 12, 20), datetime.date(2026, 12, 28)):
+        _slip(alice, milestone, forecast, django_capture_on_commit_callbacks)
+    _slip(alice, milestone, datetime.date(2026, 12, 20), django_capture_on_commit_callbacks)
+    assert _notices(milestone) == [
+        (f"delay:milestone:{milestone.pk}:2026-12-20", "draft"),
+        (f"delay:milestone:{milestone.pk}:2026-12-28", "cancelled"),
+    ]
+    assert delay_notices_plan() == 0
