@@ -14,10 +14,10 @@ from communications.models import Message
 from communications.planners.status_updates import status_updates_plan
 from portal.models import PortalLink
 from portal.services import portal_offer_accept
-from projects.models import ChangeRequest, Project
+from projects.models import ChangeRequest, Project, RevisionRound
 from projects.services.change_requests import change_request_accept
 from projects.services.project import project_set_status
-from projects.services.scope import milestone_update
+from projects.services.scope import milestone_update, revision_log
 from tests.factories import make_offer
 
 from .factories import MilestoneFactory, ProjectFactory
@@ -148,3 +148,30 @@ def test_it_replies_to_an_accepted_change_without_asking_to_confirm(
     assert "Bestätigung" not in change.reply_body
     assert "aufgenommen" in change.reply_body
     assert "neue Abgabetermin ist der 23.12.2026" in change.reply_body
+
+
+def test_it_counts_a_milestone_back_on_plan_and_a_revision_as_news(
+    alice: Any, acme: Client
+) -> None:
+    project = ProjectFactory(client=acme, update_weekday=4, revisions_agreed=2)
+    milestone = MilestoneFactory(
+        project=project,
+        title="Shop",
+        due_on=datetime.date(2026, 12, 18),
+        forecast_on=datetime.date(2026, 12, 23),
+        delay_reason="Die Schnittstelle braucht mehr Zeit.",
+    )
+    assert "jetzt voraussichtlich am 23.12.2026" in _update(FRIDAY).body_text
+    with time_machine.travel(FRIDAY + datetime.timedelta(days=2), tick=False):
+        milestone.forecast_on = None
+        milestone.delay_reason = ""
+        milestone_update(milestone=milestone, actor=alice)
+        revision_log(
+            revision=RevisionRound(project=project, requested_on=FRIDAY.date(), description="x"),
+            actor=alice,
+        )
+    second = _update(NEXT_FRIDAY)
+    assert second.status == Message.Status.SCHEDULED
+    assert "Wieder im Plan:\n- Shop, wie vereinbart bis 18.12.2026" in second.body_text
+    assert "Korrekturrunden: 1 genutzt, 2 vereinbart." in second.body_text
+    assert "Später als ursprünglich geplant" not in second.body_text
