@@ -324,19 +324,15 @@ def project_messages_withdraw(*, project: Any) -> int:
     Nothing more is said about a project that ended, except its wrap-up. Safe to run twice;
     returns how many messages were withdrawn.
     """
-    return (
-        Message.objects.filter(
-            project_id=project.pk,
-            kind__in=[Message.Kind.STATUS_UPDATE, Message.Kind.DELAY_NOTICE],
-            status__in=list(PENDING_STATUSES),
-        )
-        .exclude(status=Message.Status.CANCELLED)
-        .update_of_owner(
-            project.owner_id,
-            status=Message.Status.CANCELLED,
-            held_reason="Withdrawn: the project has ended.",
-            updated_at=timezone.now(),
-        )
+    return Message.objects.filter(
+        project_id=project.pk,
+        kind__in=[Message.Kind.STATUS_UPDATE, Message.Kind.DELAY_NOTICE],
+        status__in=list(PENDING_STATUSES),
+    ).update_of_owner(
+        project.owner_id,
+        status=Message.Status.CANCELLED,
+        held_reason="Withdrawn: the project has ended.",
+        updated_at=timezone.now(),
     )
 
 
