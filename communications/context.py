@@ -73,6 +73,8 @@ def milestone_context(milestone: Any, language: str, today: datetime.date) -> di
         ),
         "done_on": date_text(milestone.done_on, language),
         "delay_reason": milestone.delay_reason,
+        # A correction: the date the notice sent before named (delay notices fill it in).
+        "previous_expected_on": "",
         "state": milestone.state_on(today),
         "is_done": milestone.done_on is not None,
     }
@@ -145,6 +147,10 @@ def message_context(
         "change_request": {},
         "body": body,
         "today": date_text(today, language),
+        "is_first_update": False,
+        "news": {},
+        "at_risk_milestones": [],
+        "wrap_up": {},
     }
     context["has_news"] = bool(context["done_milestones"])
     if project is not None:
@@ -162,6 +168,7 @@ def project_context(project: Any, language: str) -> dict[str, Any]:
     return {
         "title": project.title,
         "deadline_on": date_text(project.deadline_on, language),
+        "ended_on": date_text(project.ended_on, language),
         "status": project.get_status_display(),
         "portal_url": "",
     }
@@ -188,4 +195,30 @@ def change_request_context(change_request: Any, language: str) -> dict[str, Any]
         ),
         "deadline_impact_days": change_request.deadline_impact_days,
         "alternative": change_request.alternative,
+    }
+
+
+def wrap_up_context(project: Any, language: str) -> dict[str, Any]:
+    """Return the facts of a closed project's wrap-up: what was delivered, what came up.
+
+    ``delivered``: the scope items in scope (else the milestones done); ``changes``: the change
+    requests accepted on the way; ``all_on_time``: every milestone done by its due date;
+    ``late_count``: how many were not; revision rounds used and agreed.
+    """
+    milestones = list(project.milestones.all())
+    done = [m for m in milestones if m.done_on]
+    delivered = [item.title for item in project.scope_items.all() if item.is_in_scope] or [
+        m.title for m in done
+    ]
+    late = [m for m in done if m.done_on > m.due_on]
+    changes = [
+        change.title for change in project.change_requests.all() if change.status == "accepted"
+    ]
+    return {
+        "delivered": delivered,
+        "changes": changes,
+        "all_on_time": bool(done) and not late,
+        "late_count": len(late),
+        "revisions_used": project.revisions.count(),
+        "revisions_agreed": project.revisions_agreed,
     }

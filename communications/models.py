@@ -31,6 +31,7 @@ class Message(OwnedModel):
         REMINDER_2 = "reminder_2", _("Payment reminder: clear reminder")
         REMINDER_3 = "reminder_3", _("Payment reminder: formal final notice")
         OFFER_SENT = "offer_sent", _("Offer sent")
+        OFFER_ACCEPTED = "offer_accepted", _("Offer accepted: confirmation")
         INVOICE_SENT = "invoice_sent", _("Invoice sent")
         CHANGE_ACCEPTED = "change_accepted", _("Change request accepted")
         CHANGE_DECLINED = "change_declined", _("Change request declined")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from clients.models import Client
 from projects.models import ChangeRequest, Invoice, Offer, Project
 
-from .context import message_context
+from .context import message_context, milestone_context, wrap_up_context
 from .planners.reminder_upkeep import PAY_WITHIN_DAYS
 
 
@@ -28,7 +28,7 @@ def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
     reminders_sent = [
         today - datetime.timedelta(days=14 * step) for step in range((level or 1) - 1, 0, -1)
     ]
-    return message_context(
+    context = message_context(
         client=client,
         today=today,
         project=project,
@@ -47,3 +47,14 @@ def preview_context(*, client: Client, kind: str) -> dict[str, Any]:
         change_request=ChangeRequest.objects.filter(project__client=client).order_by("-pk").first(),
         body="(Your text)" if client.language == "en" else "(Ihr Text)",
     )
+    context["at_risk_milestones"] = [
+        milestone_context(m, client.language, today)
+        for m in milestones
+        if m.state_on(today) in ("late", "at_risk")
+    ]
+    context["is_first_update"] = (
+        not project or not project.messages.filter(kind="status_update").exists()
+    )
+    if project is not None:
+        context["wrap_up"] = wrap_up_context(project, client.language)
+    return context

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from clients import events as client_events
 from clients.models import Client
 from projects import events as project_events
-from projects.models import ChangeRequest, Invoice, Offer
+from projects.models import ChangeRequest, Invoice, Milestone, Offer, Project
 
 from . import holds, services
+from .planners.delay_notices import delay_notice_sync
 from .planners.reminder_upkeep import reminders_sync_for_invoices
 
 
@@ -65,8 +68,46 @@ def client_paused_hold(*, client: Client, new: str, **kwargs: Any) -> None:
         holds.messages_hold_for_pause(client_ids=[client.pk])
 
 
+def milestone_delay_sync(*, milestone: Milestone, **kwargs: Any) -> None:
+    """Plan, replace or withdraw the milestone's delay notice once the save has committed.
+
+    After the commit, still inside the request: the notice is on the dashboard when the page
+    reloads, and a failure to plan it never rolls back the freelancer's edit (the periodic
+    planner catches it up).
+    """
+    milestone_id = milestone.pk
+    transaction.on_commit(lambda: delay_notice_sync(milestone_id=milestone_id))
+
+
+def project_ended(*, project: Project, new: str, **kwargs: Any) -> None:
+    """A closed or cancelled project: withdraw what is still planned for it; a closed one gets
+    a wrap-up draft (thanks, what was delivered, what was learned, an open door)."""
+    if new not in {Project.Status.CLOSED, Project.Status.CANCELLED}:
+        return
+    services.project_messages_withdraw(project=project)
+    if new == Project.Status.CLOSED:
+        services.wrap_up_draft(project=project)
+
+
+def offer_accepted_confirm(*, offer: Offer, new: str, **kwargs: Any) -> None:
+    """Confirm an accepted offer to the client: queued at once when the client accepted in the
+    portal (they expect an answer), a draft when the freelancer records a yes given elsewhere."""
+    if new != Offer.Status.ACCEPTED:
+        return
+    services.offer_accepted_confirm(offer=offer, automatic=bool(offer.accepted_by_name))
+
+
 def connect() -> None:
     """Connect the receivers; called once from ``CommunicationsConfig.ready()``."""
+    project_events.milestone_changed.connect(
+        milestone_delay_sync, dispatch_uid="comms.milestone_changed"
+    )
+    project_events.project_status_changed.connect(
+        project_ended, dispatch_uid="comms.project_status_changed"
+    )
+    project_events.offer_answered.connect(
+        offer_accepted_confirm, dispatch_uid="comms.offer_answered"
+    )
     project_events.offer_sent.connect(offer_sent_draft, dispatch_uid="comms.offer_sent")
     client_events.client_status_changed.connect(
         client_paused_hold, dispatch_uid="comms.client_paused"

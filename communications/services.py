@@ -23,7 +23,7 @@ from timeline.models import Activity
 from timeline.services import activity_record
 
 from . import holds
-from .context import message_context
+from .context import message_context, wrap_up_context
 from .models import PENDING_STATUSES, REMINDER_KINDS, Message, ReminderItem
 from .outbox import NO_EMAIL, held_reason_for, message_build, message_insert
 from .planners.base import last_contacts
@@ -119,14 +119,15 @@ def message_compose(
     send_after: datetime.datetime | None = None,
     body: str = "",
     subject: str = "",
+    extra_context: dict[str, Any] | None = None,
     **links: Any,
 ) -> tuple[Message, bool]:
     """Write a message of ``kind`` to ``client`` from the message templates and queue it.
 
     ``links`` name what it is about (project, invoice, milestone, offer, change_request); they
     feed the template context and are stored on the row; an offer or invoice is attached as PDF
-    when sent. The row and its timeline entry are inserted through the outbox. Safe to run
-    twice (dedupe key).
+    when sent. ``extra_context`` adds kind-specific values (a wrap-up's facts). The row and its
+    timeline entry are inserted through the outbox. Safe to run twice (dedupe key).
     """
     existing = Message.objects.filter(owner_id=client.owner_id, dedupe_key=dedupe_key).first()
     if existing is not None:
@@ -134,17 +135,20 @@ def message_compose(
     today = timezone.localdate()
     project = links.get("project")
     milestones = list(project.milestones.all()) if project is not None else None
+    upcoming = sorted((m for m in milestones or () if not m.done_on), key=lambda m: m.expected_on)
     context = message_context(
         client=client,
         today=today,
         project=project,
         milestones=milestones,
+        next_milestones=upcoming[:3],
         milestone=links.get("milestone"),
         invoice=links.get("invoice"),
         offer=links.get("offer"),
         change_request=links.get("change_request"),
         body=body,
     )
+    context.update(extra_context or {})
     tone = client.tone
     rendered = message_render(
         owner_id=client.owner_id, kind=kind, language=tone.language, form=tone.form, context=context
@@ -342,4 +346,57 @@ def message_release(*, message: Message) -> Message:
     message.refresh_from_db()
     if message.status == Message.Status.SCHEDULED:
         dispatch_soon()
+    return message
+
+
+def project_messages_withdraw(*, project: Any) -> int:
+    """Cancel the unsent status updates and delay notices of a closed or cancelled project.
+
+    Nothing more is said about a project that ended, except its wrap-up. Safe to run twice;
+    returns how many messages were withdrawn.
+    """
+    return Message.objects.filter(
+        project_id=project.pk,
+        kind__in=[Message.Kind.STATUS_UPDATE, Message.Kind.DELAY_NOTICE],
+        status__in=list(PENDING_STATUSES),
+    ).update_of_owner(
+        project.owner_id,
+        status=Message.Status.CANCELLED,
+        held_reason="Withdrawn: the project has ended.",
+        updated_at=timezone.now(),
+    )
+
+
+def wrap_up_draft(*, project: Any) -> Message:
+    """Draft the wrap-up of a closed project in the client's tone: thanks, what was delivered,
+    what was learned, an open door. Always a draft. Safe to run twice (one per project)."""
+    client = project.client
+    message, _created = message_compose(
+        kind=Message.Kind.WRAP_UP,
+        client=client,
+        dedupe_key=f"wrap_up:project:{project.pk}",
+        status=Message.Status.DRAFT,
+        extra_context={"wrap_up": wrap_up_context(project, client.language)},
+        project=project,
+    )
+    return message
+
+
+def offer_accepted_confirm(*, offer: Any, automatic: bool) -> Message:
+    """Confirm an accepted offer to the client through the outbox; safe to run twice.
+
+    ``automatic``: scheduled at the next moment the rules allow (the client accepted in the
+    portal and waits for an answer); else a draft for the freelancer to send.
+    """
+    project = offer.project
+    message, created = message_compose(
+        kind=Message.Kind.OFFER_ACCEPTED,
+        client=project.client,
+        dedupe_key=f"offer_accepted:offer:{offer.pk}",
+        status=Message.Status.DRAFT,
+        project=project,
+        offer=offer,
+    )
+    if created and automatic:
+        message = message_approve(message=message)
     return message

@@ -36,6 +36,7 @@ from .forms import (
 from .models import ClientCommunication, CommunicationSettings, Message, MessageTemplate
 from .planners.reminder_upkeep import reminder_pause, reminder_pause_lift
 from .sandbox import SCHEMA, TemplateProblem
+from .timing import message_timing
 
 PAGE_SIZE = 25
 
@@ -75,7 +76,11 @@ def message_list(request: HttpRequest) -> HttpResponse:
 def _row_or_redirect(request: HttpRequest, message: Message) -> HttpResponse:
     if request.htmx:
         message.refresh_from_db()
-        return render(request, "communications/_message_row.html", {"message": message})
+        return render(
+            request,
+            "communications/_message_row.html",
+            {"message": message, "timing": message_timing(message)},
+        )
     return redirect("communications:detail", message.pk)
 
 
@@ -93,11 +98,14 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "prominent_notes": notes_prominent_for(message.client),
             "client": message.client,
+            "timing": message_timing(message),
         },
     )
 
 
-def _act(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
+def _act(request: HttpRequest, pk: int, action: Any, done: Any) -> HttpResponse:
+    """Run ``action`` on the message; ``done`` is the success text, or a function of the
+    changed message that returns it."""
     message = access_message(request.user, pk)
     try:
         message = action(message)
@@ -110,7 +118,7 @@ def _act(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
         flash.error(request, str(exc))
         return redirect("communications:detail", message.pk)
     if not request.htmx:
-        flash.success(request, done)
+        flash.success(request, done(message) if callable(done) else done)
     return _row_or_redirect(request, message)
 
 
@@ -118,7 +126,14 @@ def _act(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
 @require_POST
 def message_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
-        request, pk, lambda m: services.message_approve(message=m), _("Approved: it will go out.")
+        request,
+        pk,
+        lambda m: services.message_approve(message=m),
+        lambda m: (
+            _("Approved. %(timing)s") % {"timing": message_timing(m)}
+            if m.status == Message.Status.SCHEDULED
+            else _("Approved: it will go out.")
+        ),
     )
 
 

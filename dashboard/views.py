@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from communications import services as comms
 from communications.models import Message
+from communications.timing import message_timing
 from crm.models import Profile, is_token
 
 from . import charts
@@ -78,7 +79,11 @@ def draft_decide(request: HttpRequest) -> HttpResponse:
             message = comms.message_cancel(message=message)
     if not request.htmx:
         return redirect("dashboard:index")
-    return render(request, "dashboard/dashboard.html#draft-row", {"message": message})
+    return render(
+        request,
+        "dashboard/dashboard.html#draft-row",
+        {"message": message, "timing": message_timing(message)},
+    )
 
 
 @require_GET

@@ -16,6 +16,10 @@ from django.dispatch import Signal
 # project, old, new, actor: the project's status changed (a transition the rules allowed).
 project_status_changed = Signal()
 
+# milestone, actor: a milestone was added or edited (its due date, forecast or done date may
+# have moved); communications plans, replaces or withdraws its delay notice after the commit.
+milestone_changed = Signal()
+
 # offer, actor: a draft offer was frozen and sent.
 offer_sent = Signal()
 

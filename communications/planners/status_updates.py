@@ -1,8 +1,13 @@
 """Status updates: one per active project on the weekday and cadence agreed for it.
 
-Key ``status:project:<id>:<date>``. An update with nothing new since the last one (no milestone
-done) is written as a cancelled row saying it was skipped, or as a draft, per the freelancer's
-setting, so the planner does not try again that day.
+Key ``status:project:<id>:<date>``. *News* is any change since the last update the client
+would care about (``_news``): a milestone done, slipped (its dates moved, or its due date
+passed undone) or back on track, a change request accepted or declined, a revision round used,
+an offer sent or accepted, an invoice issued or paid. The text names every milestone at risk or
+late and what happens next; it never says the work runs to plan while one is. The first update
+of a project is worded as the first. An update with nothing new is written as a cancelled row
+saying it was skipped, or as a draft, per the freelancer's setting, so the planner does not try
+again that day.
 """
 
 from __future__ import annotations
@@ -10,13 +15,16 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Max, OuterRef, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from clients.models import Cadence
-from projects.models import Milestone, Offer, Project
+from crm.models import AuditEntry
+from projects.models import ChangeRequest, Invoice, Milestone, Offer, Project, RevisionRound
 
+from ..context import change_request_context, invoice_context, milestone_context, offer_context
 from ..models import Message
 from .base import PLAN_LIMIT, Batch, ZoneGroup, as_text, client_of, key_exists, zone_groups
 
@@ -99,6 +107,104 @@ def _waiting_offers(project_ids: list[int]) -> dict[int, list[str]]:
     return waiting
 
 
+class _Events:
+    """What happened to the projects of one run, loaded in a fixed number of queries."""
+
+    def __init__(self, project_ids: list[int], since: datetime.datetime) -> None:
+        self.moved: dict[int, list[tuple[datetime.datetime, str]]] = defaultdict(list)
+        for project_id, changes, when in AuditEntry.objects.filter(
+            object_type="projects.project",
+            object_id__in=[str(pk) for pk in project_ids],
+            occurred_at__gt=since,
+        ).values_list("object_id", "changes", "occurred_at"):
+            if "milestone.forecast_on" in changes or "milestone.due_on" in changes:
+                self.moved[int(project_id)].append((when, str(changes.get("milestone", ""))))
+        self.changes = defaultdict(list)
+        for change in ChangeRequest.objects.filter(
+            project_id__in=project_ids, decided_at__gt=since
+        ).order_by("decided_at"):
+            self.changes[change.project_id].append(change)
+        self.revisions = defaultdict(list)
+        for revision in RevisionRound.objects.filter(project_id__in=project_ids):
+            self.revisions[revision.project_id].append(revision)
+        self.offers = defaultdict(list)
+        for offer in Offer.objects.filter(project_id__in=project_ids).filter(
+            Q(sent_at__gt=since) | Q(accepted_at__gt=since)
+        ):
+            self.offers[offer.project_id].append(offer)
+        self.invoices = defaultdict(list)
+        for invoice in Invoice.objects.filter(project_id__in=project_ids).filter(
+            Q(issued_on__isnull=False) & (Q(created_at__gt=since) | Q(updated_at__gt=since))
+        ):
+            self.invoices[invoice.project_id].append(invoice)
+
+
+def _news(
+    *,
+    project: Project,
+    milestones: list[Milestone],
+    events: _Events,
+    since: datetime.datetime,
+    since_date: datetime.date,
+    today: datetime.date,
+    language: str,
+) -> dict[str, Any]:
+    """Return what changed for ``project`` since ``since`` that the client would care about."""
+    moved_titles = {title for when, title in events.moved[project.pk] if when > since}
+    moved, back = [], []
+    for m in milestones:
+        if m.done_on:
+            continue
+        state = m.state_on(today)
+        became_late = since_date <= m.due_on < today
+        if state in {Milestone.State.AT_RISK, Milestone.State.LATE} and (
+            m.title in moved_titles or became_late
+        ):
+            moved.append(milestone_context(m, language, today))
+        elif state == Milestone.State.ON_TRACK and m.title in moved_titles:
+            back.append(milestone_context(m, language, today))
+    changes = [c for c in events.changes[project.pk] if c.decided_at > since]
+    revisions = events.revisions[project.pk]
+    new_revisions = [r for r in revisions if r.created_at > since]
+    offers = events.offers[project.pk]
+    invoices = [i for i in events.invoices[project.pk] if i.status != "cancelled"]
+    return {
+        "milestones_moved": moved,
+        "milestones_back": back,
+        "changes_accepted": [
+            change_request_context(c, language)
+            for c in changes
+            if c.status == ChangeRequest.Status.ACCEPTED
+        ],
+        "changes_declined": [
+            change_request_context(c, language)
+            for c in changes
+            if c.status == ChangeRequest.Status.DECLINED
+        ],
+        "revisions_new": len(new_revisions),
+        "revisions_used": len(revisions),
+        "revisions_agreed": project.revisions_agreed,
+        "offers_sent": [
+            offer_context(o, language)
+            for o in offers
+            if o.sent_at and o.sent_at > since and o.status == Offer.Status.SENT
+        ],
+        "offers_accepted": [
+            offer_context(o, language) for o in offers if o.accepted_at and o.accepted_at > since
+        ],
+        "invoices_issued": [
+            invoice_context(i, language, today)
+            for i in invoices
+            if i.issued_on > since_date and not i.paid_on
+        ],
+        "invoices_paid": [
+            invoice_context(i, language, today)
+            for i in invoices
+            if i.paid_on and i.paid_on > since_date
+        ],
+    }
+
+
 def _status_updates_write(
     projects: list[Project], today: datetime.date, now: datetime.datetime
 ) -> int:
@@ -109,24 +215,32 @@ def _status_updates_write(
     for milestone in Milestone.objects.filter(project_id__in=project_ids):
         milestones[milestone.project_id].append(milestone)
     waiting_offers = _waiting_offers(project_ids)
+    first_contact = now - datetime.timedelta(days=7)
+    events = _Events(project_ids, min([*last_update.values(), first_contact]))
 
     batch = Batch(now, {p.owner_id for p in projects}, {p.client_id for p in projects})
     for project in projects:
         client = client_of(project)
         rules = batch.rules_for(client)
-        since = last_update.get(project.pk)
-        since_date = rules.local_date(since) if since else today - datetime.timedelta(days=7)
+        last = last_update.get(project.pk)
+        is_first = last is None
+        since = last or first_contact
+        since_date = rules.local_date(since)
         done = [m for m in milestones[project.pk] if m.done_on and m.done_on > since_date]
         upcoming = sorted(
             (m for m in milestones[project.pk] if not m.done_on), key=lambda m: m.expected_on
         )[:3]
+        at_risk = [
+            m
+            for m in milestones[project.pk]
+            if m.state_on(today) in {Milestone.State.AT_RISK, Milestone.State.LATE}
+        ]
         needs = [
             (
                 "Freigabe des Angebots {}" if client.language == "de" else "Approval of offer {}"
             ).format(number)
             for number in waiting_offers[project.pk]
         ]
-        has_news = bool(done) or since is None
         context = batch.context(
             client,
             today,
@@ -136,6 +250,27 @@ def _status_updates_write(
             next_milestones=upcoming,
             needed_from_client=needs,
         )
+        news = _news(
+            project=project,
+            milestones=milestones[project.pk],
+            events=events,
+            since=since,
+            since_date=since_date,
+            today=today,
+            language=client.language,
+        )
+        context["news"] = news
+        context["is_first_update"] = is_first
+        context["at_risk_milestones"] = [
+            milestone_context(m, client.language, today) for m in at_risk
+        ]
+        has_news = (
+            is_first
+            or bool(done)
+            or any(value for key, value in news.items() if key not in _COUNTS)
+            or bool(news["revisions_new"])
+        )
+        context["has_news"] = has_news
         skip = not has_news and rules.nothing_new == "skip"
         batch.add(
             client=client,
@@ -148,3 +283,7 @@ def _status_updates_write(
             project=project,
         )
     return len(batch.save())
+
+
+# News entries that are numbers, not lists: only ``revisions_new`` counts as news.
+_COUNTS = frozenset({"revisions_new", "revisions_used", "revisions_agreed"})

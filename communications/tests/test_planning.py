@@ -106,7 +106,7 @@ def test_it_plans_a_delay_notice_when_the_due_date_passes_undone(acme: Client) -
     )
     assert delay_notices_plan(now=NOW) == 1
     notice = Message.objects.get(kind=Message.Kind.DELAY_NOTICE)
-    assert "sobald ich ihn absehen kann" in notice.body_text
+    assert "sobald ich ihn verlässlich absehen kann" in notice.body_text
 
 
 def test_it_schedules_delay_notices_when_automatic_breaking_the_gap_not_quiet_hours(

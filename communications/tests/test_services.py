@@ -30,7 +30,7 @@ def test_it_composes_from_the_template_in_the_clients_tone_once(initech: Client)
     assert created
     assert not created_again
     assert again.pk == message.pk
-    assert message.subject == "Thanks for a great project!"
+    assert message.subject == "Thanks for working together on “Shop”"
     assert message.body_text.startswith("Hi Bill,")
     assert "“Shop” is done" in message.body_text
     assert "<p>" in message.body_html

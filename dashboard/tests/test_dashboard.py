@@ -133,7 +133,7 @@ def test_it_approves_a_draft_in_place(alice: Any, bob: Any) -> None:
     )
     draft.refresh_from_db()
     assert draft.status == Message.Status.SCHEDULED
-    assert b"Approved: it will be sent" in response.content
+    assert b"Approved. Goes out" in response.content  # when, and why then
     assert b"<html" not in response.content
 
 

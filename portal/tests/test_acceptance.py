@@ -92,7 +92,9 @@ def test_it_ends_the_button_and_the_portal_in_the_same_state(
         ("projects.offer", "status", ["sent", "accepted"], True),
         ("projects.project", "status", ["offered", "active"], False),
     ]
-    assert button_state["timeline"] == ["offer", "status"]
+    # The client's confirmation (communications) is on the timeline too: a draft after the
+    # button, queued after the portal.
+    assert button_state["timeline"] == ["message", "offer", "status"]
     assert [name for name, _args in button_events] == [
         "project_status_changed",
         "offer_answered",

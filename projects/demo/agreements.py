@@ -194,9 +194,9 @@ def _milestones(rng: random.Random, project: Project, today: datetime.date) -> l
                 # At risk: the forecast slipped past the due date.
                 milestone.forecast_on = due + datetime.timedelta(days=rng.randint(3, 14))
                 milestone.delay_reason = (
-                    "Inhalte kamen später als geplant."
+                    "Die Umsetzung der Navigation braucht eine zweite Testrunde."
                     if german
-                    else "Content arrived later than planned."
+                    else "The navigation needs a second round of testing."
                 )
             elif roll < 0.3:
                 # Late: the due date passed without it being done.

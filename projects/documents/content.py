@@ -138,50 +138,54 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def default_texts(*, client: Any, project_title: str = "") -> dict[str, str]:
-    """Return a well-written offer opening and closing in the client's language and tone."""
+    """Return a well-written offer opening and closing in the client's language and tone.
+
+    Without the greeting and the closing formula: the document renders those from the client's
+    tone when it is built (``buyer_data``), so a client changed to "du" after the offer was
+    drafted is greeted as "du" when it is sent.
+    """
     tone = client.tone
     german = tone.language == "de"
     if german and tone.is_formal:
         intro = (
-            f"{tone.greeting}\n\nvielen Dank für Ihr Interesse und das angenehme Gespräch. "
+            "vielen Dank für Ihr Interesse. "
             f"Gern biete ich Ihnen {_quoted(project_title, 'de')}wie folgt an. "
             "Der Leistungsumfang ist unten genau beschrieben, damit wir beide wissen, "
             "was enthalten ist und was nicht."
         )
         closing = (
             "Ich freue mich auf die Zusammenarbeit. Bei Fragen erreichen Sie mich jederzeit; "
-            "für Ihre Zusage genügt eine kurze Antwort per E-Mail.\n\n" + tone.closing
+            "für Ihre Zusage genügt eine kurze Antwort."
         )
     elif german:
         intro = (
-            f"{tone.greeting}\n\ndanke für deine Anfrage und das gute Gespräch. "
+            "danke für deine Anfrage. "
             f"Hier ist mein Angebot für {_quoted(project_title, 'de', article=False)}"
-            "– mit genauem Leistungsumfang, damit wir beide wissen, was drin ist und was nicht."
+            "mit genauem Leistungsumfang, damit wir beide wissen, was drin ist und was nicht."
         )
         closing = (
-            "Ich freue mich drauf! Wenn du Fragen hast, melde dich einfach; "
-            "für deine Zusage reicht eine kurze Mail.\n\n" + tone.closing
+            "Ich freue mich auf die Zusammenarbeit. Wenn du Fragen hast, melde dich einfach; "
+            "für deine Zusage reicht eine kurze Antwort."
         )
     elif tone.is_formal:
         intro = (
-            f"{tone.greeting}\n\nThank you for your interest and for the helpful conversation. "
+            "Thank you for your interest. "
             f"I am pleased to offer {_quoted(project_title, 'en')}as set out below. "
             "The scope is described in detail so that we both know what is included."
         )
         closing = (
             "I look forward to working with you. Should you have any questions, please do not "
-            "hesitate to contact me; a short reply by e-mail is enough to accept.\n\n"
-            + tone.closing
+            "hesitate to contact me; a short reply is enough to accept."
         )
     else:
         intro = (
-            f"{tone.greeting}\n\nthanks for reaching out! Here is my offer for "
+            "Thanks for reaching out. Here is my offer for "
             f"{_quoted(project_title, 'en', article=False)}"
             "with the scope spelled out, so we both know what's in and what's out."
         )
         closing = (
-            "Looking forward to it! Any questions, just let me know; "
-            "a quick e-mail is all it takes to say yes.\n\n" + tone.closing
+            "Looking forward to it. Any questions, just let me know; "
+            "a quick reply is all it takes to say yes."
         )
     return {"intro": intro, "closing": closing}
 

@@ -33,6 +33,12 @@ class MilestoneForm(CleanModelForm):
         model = Milestone
         fields = ("title", "due_on", "estimated_hours", "forecast_on", "delay_reason", "done_on")
         widgets: ClassVar = {"due_on": DATE, "forecast_on": DATE, "done_on": DATE}
+        help_texts: ClassVar = {
+            "delay_reason": _(
+                "The client reads it in the delay notice: say what the work needs (e.g. “the "
+                "checkout needs a second test round”), never what the client did."
+            ),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Own ids: the project page shows several forms with fields of the same name.

@@ -17,6 +17,7 @@ from crm.audit import audit_changes, audit_record, audit_snapshot
 from crm.models import AuditEntry
 from timeline.services import activity_record
 
+from .. import events
 from ..models import Milestone, Project, RevisionRound, ScopeItem
 from . import ProjectError
 
@@ -120,13 +121,18 @@ def milestone_add(*, milestone: Milestone, actor: Any) -> Milestone:
             "milestone.due_on": [None, str(milestone.due_on)],
         },
     )
+    events.milestone_changed.send(sender=Milestone, milestone=milestone, actor=actor)
     return milestone
 
 
 @transaction.atomic
 def milestone_update(*, milestone: Milestone, actor: Any) -> Milestone:
-    """Save the edited milestone; audit what changed against the stored row. Safe to run twice."""
+    """Save the edited milestone; audit what changed against the stored row. Safe to run twice.
+
+    Sends ``events.milestone_changed``: a later forecast plans a delay notice at once.
+    """
     _save_edit(milestone, part="milestone", actor=actor)
+    events.milestone_changed.send(sender=Milestone, milestone=milestone, actor=actor)
     return milestone
 
 

@@ -106,7 +106,9 @@ def test_it_walks_the_project_journey(page: Any, alice: Any) -> None:
     # The offer: created from the project, saved, sent, PDF opened.
     page.get_by_role("link", name=re.compile("Website-Relaunch")).click()
     page.get_by_role("button", name="Create offer").click()
-    expect(page.locator("#id_intro_text")).to_have_value(re.compile("Sehr geehrte Frau Dr. Weber"))
+    expect(page.locator("#id_intro_text")).to_have_value(
+        re.compile("vielen Dank für Ihr Interesse")
+    )
     page.get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Send offer").click()
     expect(page.get_by_text("frozen").first).to_be_visible()

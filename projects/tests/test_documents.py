@@ -289,3 +289,18 @@ def test_it_keeps_the_totals_with_the_last_lines(invoice: Any) -> None:
     total = next(word for word in words if word.text == "Gesamtbetrag")
     rows_with_total = [w for w in words if w.text == "Position" and w.page == total.page]
     assert rows_with_total, "the totals stand alone at the top of a page"
+
+
+def test_it_greets_in_the_tone_the_client_has_when_the_offer_is_sent(alice: Any, anna: Any) -> None:
+    anna.form_of_address = "formal"
+    anna.salutation = "Frau Berger"
+    anna.save()
+    project = ProjectFactory(owner=alice, client=anna, title="Logo")
+    offer = offer_create(project=project, actor=alice)
+    assert "Sehr geehrte" not in offer.intro_text  # the greeting is not frozen into the text
+    anna.form_of_address = "informal"
+    anna.salutation = "Anna"
+    anna.save()
+    text = _flat(_text(documents.offer_pdf(offer)))
+    assert "Hallo Anna" in text
+    assert "Sehr geehrte" not in text
