@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -41,3 +42,8 @@ def parse_day(value: str) -> datetime.date | None:
         return datetime.date.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+def week_url(day: datetime.date) -> str:
+    """Return the address of the week that holds ``day``."""
+    return reverse("timetracking:week") + f"?on={day.isoformat()}"

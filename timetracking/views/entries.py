@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,7 +20,7 @@ from ..access import access_entry
 from ..forms import EntryForm
 from ..models import TimeEntry
 from ..services import TimeError
-from . import back, next_url, parse_day
+from . import back, next_url, parse_day, week_url
 
 
 @login_required
@@ -46,7 +45,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
                 _overlap_warning(request, entry)
                 return back(
                     request,
-                    reverse("timetracking:week") + f"?on={entry.work_on.isoformat()}",
+                    week_url(entry.work_on),
                 )
         status = 422
     else:
@@ -90,9 +89,7 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Entry saved."))
                 _overlap_warning(request, entry)
-                return back(
-                    request, reverse("timetracking:week") + f"?on={entry.work_on.isoformat()}"
-                )
+                return back(request, week_url(entry.work_on))
         status = 422
     else:
         form = EntryForm(user=request.user, instance=entry)
@@ -114,4 +111,4 @@ def entry_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
         messages.error(request, str(error))
         return redirect(entry)
     messages.success(request, _("Entry deleted."))
-    return back(request, reverse("timetracking:week") + f"?on={entry.work_on.isoformat()}")
+    return back(request, week_url(entry.work_on))

@@ -21,7 +21,7 @@ from .. import clock, exports, selectors, services
 from ..forms import ExportForm, TimerCutForm, WeekForm
 from ..models import TimeEntry
 from ..services import CellChange, TimeError
-from . import parse_day
+from . import parse_day, week_url
 
 
 def _monday(request: HttpRequest) -> datetime.date:
@@ -97,8 +97,7 @@ def _week_saved(
         messages.success(request, _("Week saved."))
     for error in week_errors:
         messages.error(request, error)
-    url = reverse("timetracking:week") + f"?on={monday.isoformat()}"
-    return redirect(url + (f"&add={extra.pk}" if extra else ""))
+    return redirect(week_url(monday) + (f"&add={extra.pk}" if extra else ""))
 
 
 def _week_form_errors(request: HttpRequest, grid: dict[str, Any], form: WeekForm) -> list[str]:
