@@ -19,18 +19,21 @@ from crm.templatetags.crm_format import format_money
 
 
 def _money(value: Any) -> str:
+    """Return a stored amount ({"amount", "currency"}) as money in the active language."""
     if isinstance(value, dict):
         return format_money(Decimal(value["amount"]), value["currency"])
     return str(value or "")
 
 
 def _date(value: Any) -> str:
+    """Return a stored ISO date in the active language's short format."""
     if not value:
         return ""
     return date_format(datetime.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
 
 
 def _numbers(params: dict[str, Any]) -> str:
+    """Return the invoice numbers, comma-separated."""
     return ", ".join(params.get("numbers") or [])
 
 

@@ -21,15 +21,15 @@ class TimeError(Exception):
 def check_parts(
     project: Project, milestone: Milestone | None, scope_item: ScopeItem | None
 ) -> None:
+    """Refuse a milestone or scope item of another project than the work's."""
     if milestone is not None and milestone.project_id != project.pk:
         raise TimeError(_("The milestone belongs to another project."))
     if scope_item is not None and scope_item.project_id != project.pk:
         raise TimeError(_("The scope item belongs to another project."))
 
-    """Refuse a milestone or scope item of another project than the work's."""
-
 
 def refuse_locked(entry: TimeEntry | Expense) -> None:
+    """Refuse to change time or an expense that is on an invoice (a draft or an issued one)."""
     if entry.invoice_id is None:
         return
     invoice = Invoice.objects.filter(pk=entry.invoice_id).only("number", "status").first()

@@ -31,6 +31,7 @@ def entry_create(*, entry: TimeEntry, actor: Any) -> TimeEntry:
 
 
 def _check_span(entry: TimeEntry) -> None:
+    """Take the duration from the span, if there is one; refuse a duration of zero."""
     if entry.started_at and entry.ended_at:
         entry.seconds = clock.elapsed_seconds(entry.started_at, entry.ended_at)
     if not entry.seconds or entry.seconds <= 0:
@@ -96,6 +97,8 @@ def overlapping_count(entry: TimeEntry) -> int:
 
 @dataclass
 class CellChange:
+    """A typed cell of the week grid: the project, the day, the new duration."""
+
     project: Project
     day: datetime.date
     seconds: int | None  # None or 0: empty the cell

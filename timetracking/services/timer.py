@@ -29,6 +29,8 @@ def timer_running(user: Any) -> Timer | None:
 
 @dataclass
 class TimerStart:
+    """What starting the timer did."""
+
     timer: Timer
     stopped: TimeEntry | None  # the entry of a timer that was running on other work
     already_running: bool  # the same work was running already (a second tab, a double click)

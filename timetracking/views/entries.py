@@ -25,6 +25,7 @@ from . import back, next_url, parse_day, week_url
 
 @login_required
 def entry_create(request: HttpRequest) -> HttpResponse:
+    """Book time by hand (a span or a duration), prefilled from the project and day asked for."""
     initial: dict[str, Any] = {"work_on": timezone.localdate(), "is_billable": True}
     project_id = request.GET.get("project", "")
     if project_id.isdigit():
@@ -59,6 +60,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 
 def _overlap_warning(request: HttpRequest, entry: TimeEntry) -> None:
+    """Warn (without refusing) when the saved entry overlaps other timed entries."""
     count = services.overlapping_count(entry)
     if count:
         messages.warning(
@@ -74,6 +76,7 @@ def _overlap_warning(request: HttpRequest, entry: TimeEntry) -> None:
 
 @login_required
 def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Edit an entry; one on an invoice is locked."""
     entry = access_entry(request.user, entry_id)
     status = 200
     if request.method == "POST":
@@ -104,6 +107,7 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def entry_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Delete an entry that is on no invoice."""
     entry = access_entry(request.user, entry_id)
     try:
         services.entry_delete(entry=entry, actor=request.user)

@@ -26,6 +26,7 @@ from . import back, next_url
 
 @login_required
 def expense_list(request: HttpRequest) -> HttpResponse:
+    """The expenses, newest first (or only the unbilled ones)."""
     expenses = (
         Expense.objects.owned_by(request.user)
         .select_related("project__client", "invoice")
@@ -40,6 +41,7 @@ def expense_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def expense_create(request: HttpRequest) -> HttpResponse:
+    """Record an expense with its receipt, prefilled from the project asked for."""
     initial: dict[str, Any] = {"spent_on": timezone.localdate()}
     project_id = request.GET.get("project", "")
     if project_id.isdigit():
@@ -69,6 +71,7 @@ def expense_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def expense_edit(request: HttpRequest, expense_id: int) -> HttpResponse:
+    """Edit an expense; a replaced receipt file is deleted."""
     expense = access_expense(request.user, expense_id)
     old_receipt = expense.receipt.name if expense.receipt else ""
     status = 200
@@ -106,6 +109,7 @@ def expense_edit(request: HttpRequest, expense_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def expense_delete(request: HttpRequest, expense_id: int) -> HttpResponse:
+    """Delete an expense that is on no invoice."""
     expense = access_expense(request.user, expense_id)
     try:
         services.expense_delete(expense=expense, actor=request.user)

@@ -143,6 +143,7 @@ def change_request_create(request: HttpRequest, project_id: int) -> HttpResponse
 @login_required
 @require_POST
 def portal_hours(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Show or hide the hours in the project's client portal."""
     project = access_project(request.user, project_id)
     form = PortalHoursForm(request.POST)
     form.is_valid()

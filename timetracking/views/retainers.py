@@ -23,6 +23,7 @@ from ..models import Retainer
 
 @login_required
 def retainer_list(request: HttpRequest) -> HttpResponse:
+    """The retainers and recurring invoices, newest first."""
     rows = list(
         Retainer.objects.owned_by(request.user)
         .select_related("project__client")
@@ -37,6 +38,7 @@ def retainer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def retainer_create(request: HttpRequest) -> HttpResponse:
+    """Agree a retainer or recurring invoice; the planner drafts its invoices."""
     today = timezone.localdate()
     initial: dict[str, Any] = {"starts_on": today.replace(day=1), "invoice_day": 1}
     project_id = request.GET.get("project", "")
@@ -59,6 +61,7 @@ def retainer_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def retainer_detail(request: HttpRequest, retainer_id: int) -> HttpResponse:
+    """One agreement: its periods, this month's hours, and when notice would end it."""
     retainer = access_retainer(request.user, retainer_id)
     today = timezone.localdate()
     periods = list(retainer.periods.select_related("invoice").order_by("-starts_on")[:24])
@@ -79,6 +82,7 @@ def retainer_detail(request: HttpRequest, retainer_id: int) -> HttpResponse:
 
 @login_required
 def retainer_edit(request: HttpRequest, retainer_id: int) -> HttpResponse:
+    """Edit an agreement (its next invoice is scheduled again)."""
     retainer = access_retainer(request.user, retainer_id)
     status = 200
     if request.method == "POST":
@@ -101,6 +105,7 @@ def retainer_edit(request: HttpRequest, retainer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def retainer_end(request: HttpRequest, retainer_id: int) -> HttpResponse:
+    """End an agreement on a day; its last period is billed pro rata."""
     retainer = access_retainer(request.user, retainer_id)
     form = RetainerEndForm(request.POST)
     if form.is_valid():

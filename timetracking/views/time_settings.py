@@ -15,6 +15,7 @@ from ..models import ClientRate
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
+    """The time settings, and the rates agreed with clients (two forms on one page)."""
     settings = services.settings_for(request.user)
     form = TimeSettingsForm(instance=settings)
     rate_form = ClientRateForm(user=request.user)

@@ -27,6 +27,7 @@ from . import back
 
 
 def _timer_changed(request: HttpRequest, default: str) -> HttpResponse:
+    """Answer a timer control: htmx gets the event ``timerChanged``, a plain form goes back."""
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Trigger"] = "timerChanged"
@@ -78,6 +79,7 @@ def timer_widget(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def timer_start(request: HttpRequest) -> HttpResponse:
+    """Start the timer (a timer on other work is booked first)."""
     form = TimerStartForm(request.POST, user=request.user)
     if not form.is_valid():
         if request.htmx:
@@ -116,6 +118,7 @@ def timer_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def timer_stop(request: HttpRequest) -> HttpResponse:
+    """Stop the timer and book its time."""
     try:
         entry = services.timer_stop(user=request.user)
     except TimeError as error:
@@ -136,6 +139,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def timer_keep(request: HttpRequest) -> HttpResponse:
+    """Keep a long-running timer running (the question is not asked again)."""
     services.timer_keep(user=request.user)
     if not request.htmx:
         messages.success(request, _("The timer keeps running."))
@@ -145,6 +149,7 @@ def timer_keep(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def timer_cut(request: HttpRequest) -> HttpResponse:
+    """Stop a timer left running at the end the freelancer gives."""
     form = TimerCutForm(request.POST)
     if not form.is_valid():
         form_errors_to_messages(request, form)

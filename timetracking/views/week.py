@@ -25,6 +25,7 @@ from . import parse_day, week_url
 
 
 def _monday(request: HttpRequest) -> datetime.date:
+    """Return the Monday of the week asked for (``on``), else of this week."""
     day = parse_day(request.GET.get("on", "") or request.POST.get("on", ""))
     return clock.week_of(day or timezone.localdate())[0]
 
