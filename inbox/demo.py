@@ -83,53 +83,63 @@ def _replying_client(user: Any) -> tuple[Client | None, Message | None]:
     return waiting.client, sent
 
 
+# The demo mailbox: paused, as there is no server behind the demo address.
+MAILBOX = {
+    "host": "imap.lindner.example",
+    "port": 993,
+    "security": Mailbox.Security.TLS,
+    "folder": "INBOX",
+    "is_active": False,
+}
+# A client's answer to what was last sent to them, by language.
+REPLY_TEXT = {
+    "de": "Danke für die Nachricht! Die Rechnung ist freigegeben, ich überweise am "
+    "Freitag.\n\nViele Grüße\n\nAm Montag schrieb Mara Lindner:\n> Hallo",
+    "en": "Thanks! The invoice is approved, I'll pay on Friday.\n\nBest,\n\n"
+    "On Monday, Mara Lindner wrote:\n> Hi",
+}
+# Mail from senders who are no client yet: sender, subject, text, age, attachment.
+UNKNOWN = [
+    (
+        "Jana Kurz <jana@kurz-architektur.example>",
+        "Anfrage: Relaunch unserer Website",
+        "Guten Tag Frau Lindner,\n\nwir planen für das Frühjahr einen Relaunch und "
+        "würden gern mit Ihnen sprechen. Passt Ihnen ein Termin nächste Woche?\n\n"
+        "Beste Grüße\nJana Kurz",
+        datetime.timedelta(hours=5),
+        ("Briefing.txt", b"Seiten: Start, Team, Projekte, Kontakt\n", "text/plain"),
+    ),
+    (
+        "Tom Berger <tom.berger@posteo.example>",
+        "Empfehlung von Anna",
+        "Hallo Mara,\n\nAnna hat mir deine Arbeit empfohlen. Hast du im März Zeit für "
+        "ein kleines Logo-Projekt?\n\nTom",
+        datetime.timedelta(days=1, hours=2),
+        None,
+    ),
+    (
+        "Verein Kulturhaus Nord <vorstand@kulturhaus-nord.example>",
+        "Flyer für das Sommerfest?",
+        "Liebe Frau Lindner,\n\nwir suchen jemanden für Flyer und Plakate zu unserem "
+        "Sommerfest im Juni. Was würde das ungefähr kosten?\n\nHerzliche Grüße\nIlse Brand",
+        datetime.timedelta(days=1, hours=8),
+        None,
+    ),
+]
+
+
 def seed(context: DemoContext) -> None:
     """Create the demo user's mailbox and received mail (through the real recording path)."""
     user, now = context.user, context.now
     mailbox = mailbox_save(
         owner=user,
-        data={
-            "host": "imap.lindner.example",
-            "port": 993,
-            "security": Mailbox.Security.TLS,
-            "username": user.email,
-            "folder": "INBOX",
-            "is_active": False,
-        },
+        data={**MAILBOX, "username": user.email},
         password="demo-imap-password",  # noqa: S106 (a demo mailbox with no server)
     )
-    own = user.email
-    recorded = 0
-
-    def deliver(raw: bytes, hours_ago: float) -> InboundMail:
-        nonlocal recorded
-        mail, created = mail_record(
-            mailbox=mailbox,
-            delivery=Delivery(raw=raw, received_at=now - datetime.timedelta(hours=hours_ago)),
-        )
-        recorded += created
-        return mail
-
+    mails: list[tuple[bytes, float]] = []  # (the mail, hours since it arrived)
     client, sent = _replying_client(user)
     if client is not None:
-        german = client.language == "de"
-        deliver(
-            _mail(
-                sender=f"{client.salutation or client.name} <{client.email}>",
-                to=own,
-                subject=("AW: " if german else "Re: ") + (sent.subject if sent else client.name),
-                text=(
-                    "Danke für die Nachricht! Die Rechnung ist freigegeben, ich überweise am "
-                    "Freitag.\n\nViele Grüße\n\nAm Montag schrieb Mara Lindner:\n> Hallo"
-                    if german
-                    else "Thanks! The invoice is approved, I'll pay on Friday.\n\nBest,\n\n"
-                    "On Monday, Mara Lindner wrote:\n> Hi"
-                ),
-                sent_at=now - datetime.timedelta(hours=3),
-                in_reply_to=sent.message_id if sent else "",
-            ),
-            hours_ago=3,
-        )
+        mails.append((_reply(client, sent, to=user.email, now=now), 3))
     away = (
         Client.objects.filter(owner=user, email__gt="")
         .exclude(pk=client.pk if client else None)
@@ -137,67 +147,74 @@ def seed(context: DemoContext) -> None:
         .first()
     )
     if away is not None:
-        deliver(
-            _mail(
-                sender=away.email,
-                to=own,
-                subject="Abwesenheitsnotiz: Projektstand",
-                text="Vielen Dank für Ihre Nachricht. Ich bin bis 12.01. nicht im Büro und "
-                "antworte danach.",
-                sent_at=now - datetime.timedelta(hours=20),
-                headers={"Auto-Submitted": "auto-replied"},
-            ),
-            hours_ago=20,
+        mails.append((_away_notice(away, to=user.email, now=now), 20))
+    unknown = [
+        _mail(
+            sender=sender,
+            to=user.email,
+            subject=subject,
+            text=text,
+            sent_at=now - age,
+            attachment=attachment,
         )
-    # A colleague at a client's company (its own domain): offered to that client for sorting.
+        for sender, subject, text, age, attachment in UNKNOWN
+    ]
+    company = _company_with_own_domain(user)
+    if company is not None:
+        unknown.append(_colleague_mail(company, to=user.email, now=now))
+    mails.extend((raw, hours * 6) for hours, raw in enumerate(unknown, start=4))
+    recorded = 0
+    for raw, hours_ago in mails:
+        _mail_row, created = mail_record(
+            mailbox=mailbox,
+            delivery=Delivery(raw=raw, received_at=now - datetime.timedelta(hours=hours_ago)),
+        )
+        recorded += created
+    context.count("received mails", recorded)
+
+
+def _reply(client: Client, sent: Message | None, *, to: str, now: datetime.datetime) -> bytes:
+    """Return the client's answer to what was last sent to them ("I'll pay on Friday")."""
+    german = client.language == "de"
+    return _mail(
+        sender=f"{client.salutation or client.name} <{client.email}>",
+        to=to,
+        subject=("AW: " if german else "Re: ") + (sent.subject if sent else client.name),
+        text=REPLY_TEXT["de" if german else "en"],
+        sent_at=now - datetime.timedelta(hours=3),
+        in_reply_to=sent.message_id if sent else "",
+    )
+
+
+def _away_notice(client: Client, *, to: str, now: datetime.datetime) -> bytes:
+    """Return an automatic out-of-office reply from the client."""
+    return _mail(
+        sender=client.email,
+        to=to,
+        subject="Abwesenheitsnotiz: Projektstand",
+        text="Vielen Dank für Ihre Nachricht. Ich bin bis 12.01. nicht im Büro und "
+        "antworte danach.",
+        sent_at=now - datetime.timedelta(hours=20),
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+
+
+def _company_with_own_domain(user: Any) -> Client | None:
+    """Return the first client whose e-mail domain no other client shares (a company's)."""
     domains: dict[str, list[Client]] = {}
     for candidate in Client.objects.filter(owner=user, email__contains="@").order_by("pk"):
         domains.setdefault(candidate.email.rpartition("@")[2].lower(), []).append(candidate)
-    company = next((found[0] for found in domains.values() if len(found) == 1), None)
-    unknown = [
-        _mail(
-            sender="Jana Kurz <jana@kurz-architektur.example>",
-            to=own,
-            subject="Anfrage: Relaunch unserer Website",
-            text="Guten Tag Frau Lindner,\n\nwir planen für das Frühjahr einen Relaunch und "
-            "würden gern mit Ihnen sprechen. Passt Ihnen ein Termin nächste Woche?\n\n"
-            "Beste Grüße\nJana Kurz",
-            sent_at=now - datetime.timedelta(hours=5),
-            attachment=(
-                "Briefing.txt",
-                b"Seiten: Start, Team, Projekte, Kontakt\n",
-                "text/plain",
-            ),
-        ),
-        _mail(
-            sender="Tom Berger <tom.berger@posteo.example>",
-            to=own,
-            subject="Empfehlung von Anna",
-            text="Hallo Mara,\n\nAnna hat mir deine Arbeit empfohlen. Hast du im März Zeit für "
-            "ein kleines Logo-Projekt?\n\nTom",
-            sent_at=now - datetime.timedelta(days=1, hours=2),
-        ),
-        _mail(
-            sender="Verein Kulturhaus Nord <vorstand@kulturhaus-nord.example>",
-            to=own,
-            subject="Flyer für das Sommerfest?",
-            text="Liebe Frau Lindner,\n\nwir suchen jemanden für Flyer und Plakate zu unserem "
-            "Sommerfest im Juni. Was würde das ungefähr kosten?\n\nHerzliche Grüße\nIlse Brand",
-            sent_at=now - datetime.timedelta(days=1, hours=8),
-        ),
-    ]
-    if company is not None:
-        domain = company.email.rpartition("@")[2]
-        unknown.append(
-            _mail(
-                sender=f"Buchhaltung <buchhaltung@{domain}>",
-                to=own,
-                subject="Rückfrage zur Rechnungsadresse",
-                text="Hallo,\n\nbitte stellen Sie künftige Rechnungen an unsere neue Adresse "
-                "aus. Danke!\n\nIhre Buchhaltung",
-                sent_at=now - datetime.timedelta(days=2),
-            )
-        )
-    for hours, raw in enumerate(unknown, start=4):
-        deliver(raw, hours_ago=hours * 6)
-    context.count("received mails", recorded)
+    return next((found[0] for found in domains.values() if len(found) == 1), None)
+
+
+def _colleague_mail(company: Client, *, to: str, now: datetime.datetime) -> bytes:
+    """Return a mail from a colleague at the client's company: offered to it for sorting."""
+    domain = company.email.rpartition("@")[2]
+    return _mail(
+        sender=f"Buchhaltung <buchhaltung@{domain}>",
+        to=to,
+        subject="Rückfrage zur Rechnungsadresse",
+        text="Hallo,\n\nbitte stellen Sie künftige Rechnungen an unsere neue Adresse "
+        "aus. Danke!\n\nIhre Buchhaltung",
+        sent_at=now - datetime.timedelta(days=2),
+    )

@@ -370,71 +370,86 @@ def mail_parse(raw: bytes, *, attachment_limit: int, headers_only: bool = False)
     except Exception:  # the parser is lenient; this is the last line of defence
         message = email.message.Message()
         notes.append({"code": "unreadable"})
-    subject, guessed_subject = header_text(message, "Subject")
+    subject, guessed = header_text(message, "Subject")
     from_list = _addresses(message, ("From",))
     from_address = from_list[0].lower() if from_list else ""
-    try:
-        from_name = _words(email.utils.parseaddr(_raw_str(message.get("From", ""))[0])[0])[0]
-    except Exception:
-        from_name = ""
     recipients = _addresses(message, ("To", "Cc"))
-    guessed = guessed_subject
-    text_parts: list[str] = []
-    html_parts: list[str] = []
-    attachments: list[ParsedAttachment] = []
-    if not headers_only:
-        for part in _iter_parts(message):
-            try:
-                content_type = part.get_content_type()
-                if _is_attachment(part):
-                    data = _part_bytes(part)
-                    name = _filename(part) or f"attachment-{len(attachments) + 1}"
-                    keep = len(data) <= attachment_limit
-                    if not keep:
-                        notes.append(
-                            {"code": "attachment_skipped", "name": name, "size": len(data)}
-                        )
-                    attachments.append(
-                        ParsedAttachment(
-                            name, content_type[:100], len(data), data if keep else None
-                        )
-                    )
-                    continue
-                data = _part_bytes(part)
-                text, fallback = decode_bytes(data, part.get_content_charset())
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
-                guessed |= fallback
-                (html_parts if content_type == "text/html" else text_parts).append(text)
-            except Exception:
-                notes.append({"code": "part_unreadable"})
+    body = _Body() if headers_only else _body(message, attachment_limit=attachment_limit)
+    notes.extend(body.notes)
     if message.defects or any(
         getattr(part, "defects", None) for part in message.walk() if part is not message
     ):
         notes.append({"code": "malformed"})
-    if guessed:
+    if guessed or body.guessed:
         notes.append({"code": "charset_guessed"})
-    html = "\n".join(html_parts)
-    text = "\n\n".join(part.strip("\n") for part in text_parts if part.strip())
+    html = "\n".join(body.html_parts)
+    text = "\n\n".join(part.strip("\n") for part in body.text_parts if part.strip())
     if not text and html:
         text = html_to_text(html)
         notes.append({"code": "html_only"})
-    references = message_ids(header_text(message, "References")[0])
-    for attachment in attachments:
+    for attachment in body.attachments:
         attachment.filename = clean(attachment.filename)
     return ParsedMail(
         message_id=clean((message_ids(header_text(message, "Message-ID")[0]) or [""])[0]),
         in_reply_to=message_ids(header_text(message, "In-Reply-To")[0])[:MAX_REFERENCES],
-        references=references[-MAX_REFERENCES:],
+        references=message_ids(header_text(message, "References")[0])[-MAX_REFERENCES:],
         from_address=clean(from_address[:320]),
-        from_name=clean(from_name[:200]),
+        from_name=clean(_from_name(message)[:200]),
         to=[clean(address) for address in recipients[:MAX_RECIPIENTS_KEPT]],
         recipient_count=len(recipients),
         subject=clean(subject[:500]),
         sent_at=_date(message),
         text=clean(text[:MAX_TEXT]),
         html=clean(html_sanitise(html[: MAX_TEXT * 2])) if html else "",
-        attachments=attachments,
+        attachments=body.attachments,
         automatic=automatic_reason(message, subject, from_address),
         notes=notes,
         headers_only=headers_only,
     )
+
+
+def _from_name(message: email.message.Message) -> str:
+    """Return the sender's display name ("" when the From header cannot be read)."""
+    try:
+        return _words(email.utils.parseaddr(_raw_str(message.get("From", ""))[0])[0])[0]
+    except Exception:
+        return ""
+
+
+@dataclass
+class _Body:
+    """The decoded parts of a mail: texts, HTML, attachments, and what went wrong."""
+
+    text_parts: list[str] = field(default_factory=list)
+    html_parts: list[str] = field(default_factory=list)
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    guessed: bool = False  # a charset was guessed
+
+
+def _body(message: email.message.Message, *, attachment_limit: int) -> _Body:
+    """Decode every part; an attachment over ``attachment_limit`` keeps its name, not its bytes."""
+    body = _Body()
+    for part in _iter_parts(message):
+        try:
+            content_type = part.get_content_type()
+            if _is_attachment(part):
+                data = _part_bytes(part)
+                name = _filename(part) or f"attachment-{len(body.attachments) + 1}"
+                keep = len(data) <= attachment_limit
+                if not keep:
+                    body.notes.append(
+                        {"code": "attachment_skipped", "name": name, "size": len(data)}
+                    )
+                body.attachments.append(
+                    ParsedAttachment(name, content_type[:100], len(data), data if keep else None)
+                )
+                continue
+            data = _part_bytes(part)
+            text, fallback = decode_bytes(data, part.get_content_charset())
+            body.guessed |= fallback
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            (body.html_parts if content_type == "text/html" else body.text_parts).append(text)
+        except Exception:
+            body.notes.append({"code": "part_unreadable"})
+    return body

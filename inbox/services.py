@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -23,6 +23,7 @@ from clients import services as client_services
 from clients.models import Client
 from communications import replies
 
+from .blobs import blob_store, blobs_store
 from .crypto import password_encrypt
 from .imap import Account, ImapProblem, session
 from .matching import Match, mails_match
@@ -37,24 +38,6 @@ MB = 1024 * 1024
 def attachment_limit() -> int:
     """Return the largest attachment kept, in bytes (INBOX_ATTACHMENT_MAX_MB)."""
     return int(float(getattr(settings, "INBOX_ATTACHMENT_MAX_MB", 10)) * MB)
-
-
-def blob_store(*, owner_id: int, content: bytes) -> Blob:
-    """Return the stored file with this content, storing it if new. Safe to run twice.
-
-    The unique (owner, sha256) constraint keeps one copy however many mails carry the file.
-    """
-    digest = hashlib.sha256(content).hexdigest()
-    existing = Blob.objects.filter(owner_id=owner_id, sha256=digest).only("pk").first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            return Blob.objects.create(
-                owner_id=owner_id, sha256=digest, size=len(content), content=content
-            )
-    except IntegrityError:  # stored by a concurrent run a moment ago
-        return Blob.objects.only("pk").get(owner_id=owner_id, sha256=digest)
 
 
 def message_key(parsed: ParsedMail, raw: bytes) -> str:
@@ -82,46 +65,6 @@ def mail_record(*, mailbox: Mailbox, delivery: Delivery) -> tuple[InboundMail, b
     See ``mails_record``; safe to run twice.
     """
     return mails_record(mailbox=mailbox, deliveries=[delivery])[0]
-
-
-def blobs_store(*, owner_id: int, contents: list[bytes]) -> dict[str, Blob]:
-    """Store each distinct content once; return the stored files by SHA-256. Safe to run twice.
-
-    Two queries for a whole batch: the unique (owner, sha256) constraint turns a concurrent
-    insert of the same file into a skipped row, read back with the rest.
-    """
-    by_hash = {hashlib.sha256(content).hexdigest(): content for content in contents}
-    if not by_hash:
-        return {}
-    stored = {
-        blob.sha256: blob
-        for blob in Blob.objects.filter(owner_id=owner_id, sha256__in=list(by_hash)).only(
-            "pk", "sha256"
-        )
-    }
-    missing = [digest for digest in by_hash if digest not in stored]
-    if missing:
-        Blob.objects.bulk_create(
-            [
-                Blob(
-                    owner_id=owner_id,
-                    sha256=digest,
-                    size=len(by_hash[digest]),
-                    content=by_hash[digest],
-                )
-                for digest in missing
-            ],
-            ignore_conflicts=True,
-        )
-        stored.update(
-            {
-                blob.sha256: blob
-                for blob in Blob.objects.filter(owner_id=owner_id, sha256__in=missing).only(
-                    "pk", "sha256"
-                )
-            }
-        )
-    return stored
 
 
 def mails_record(*, mailbox: Mailbox, deliveries: list[Delivery]) -> list[tuple[InboundMail, bool]]:
@@ -185,6 +128,7 @@ def mails_record(*, mailbox: Mailbox, deliveries: list[Delivery]) -> list[tuple[
 def _record_fresh(
     mailbox: Mailbox, items: list[tuple[Delivery, ParsedMail, str]]
 ) -> list[InboundMail]:
+    """Store new mails in bulk: their blobs, matched to clients, on the timeline, attachments."""
     if not items:
         return []
     owner_id = mailbox.owner_id
@@ -204,57 +148,19 @@ def _record_fresh(
         own_addresses=_own_addresses(mailbox),
     )
     now = timezone.now()
-    mails = []
-    for (delivery, parsed, key), match in zip(items, matches, strict=True):
-        mails.append(
-            InboundMail(
-                owner_id=owner_id,
-                mailbox=mailbox,
-                message_key=key,
-                fingerprint=parsed.fingerprint,
-                uidvalidity=delivery.uidvalidity,
-                uid=delivery.uid,
-                message_id=parsed.message_id[:300],
-                in_reply_to=" ".join(parsed.in_reply_to),
-                references=" ".join(parsed.references),
-                from_address=parsed.from_address,
-                from_name=parsed.from_name,
-                to_addresses=", ".join(parsed.to),
-                recipient_count=parsed.recipient_count,
-                subject=parsed.subject,
-                sent_at=parsed.sent_at,
-                received_at=delivery.received_at or now,
-                text=parsed.text,
-                reply_text=reply_text(parsed.text) if not parsed.automatic else "",
-                html=parsed.html,
-                automatic=parsed.automatic,
-                status=InboundMail.Status.MATCHED if match.client else InboundMail.Status.TO_SORT,
-                matched_by=match.by,
-                client=match.client,
-                answers=match.answers,
-                raw=blobs[hashlib.sha256(delivery.raw).hexdigest()],
-                raw_size=delivery.size or len(delivery.raw),
-                headers_only=delivery.headers_only,
-                notes=parsed.notes,
-            )
+    mails = [
+        _inbound_mail(
+            mailbox,
+            delivery,
+            parsed,
+            key=key,
+            match=match,
+            raw=blobs[hashlib.sha256(delivery.raw).hexdigest()],
+            now=now,
         )
-    matched = [(mail, match) for mail, match in zip(mails, matches, strict=True) if match.client]
-    activities = replies.replies_record(
-        replies=[
-            replies.Reply(
-                client=match.client,
-                occurred_at=mail.received_at,
-                subject=mail.subject,
-                text=_timeline_text(mail),
-                is_automatic=mail.is_automatic,
-                project=match.answers.project if match.answers is not None else None,
-            )
-            for mail, match in matched
-            if match.client is not None
-        ]
-    )
-    for (mail, _match), activity in zip(matched, activities, strict=True):
-        mail.activity = activity
+        for (delivery, parsed, key), match in zip(items, matches, strict=True)
+    ]
+    _timeline_record(mails, matches)
     InboundMail.objects.bulk_create(mails)
     MailAttachment.objects.bulk_create(
         [
@@ -274,6 +180,70 @@ def _record_fresh(
         ]
     )
     return mails
+
+
+def _inbound_mail(
+    mailbox: Mailbox,
+    delivery: Delivery,
+    parsed: ParsedMail,
+    *,
+    key: str,
+    match: Match,
+    raw: Blob,
+    now: datetime.datetime,
+) -> InboundMail:
+    """Return the (unsaved) row of a new mail, matched or waiting to be sorted."""
+    return InboundMail(
+        owner_id=mailbox.owner_id,
+        mailbox=mailbox,
+        message_key=key,
+        fingerprint=parsed.fingerprint,
+        uidvalidity=delivery.uidvalidity,
+        uid=delivery.uid,
+        message_id=parsed.message_id[:300],
+        in_reply_to=" ".join(parsed.in_reply_to),
+        references=" ".join(parsed.references),
+        from_address=parsed.from_address,
+        from_name=parsed.from_name,
+        to_addresses=", ".join(parsed.to),
+        recipient_count=parsed.recipient_count,
+        subject=parsed.subject,
+        sent_at=parsed.sent_at,
+        received_at=delivery.received_at or now,
+        text=parsed.text,
+        reply_text=reply_text(parsed.text) if not parsed.automatic else "",
+        html=parsed.html,
+        automatic=parsed.automatic,
+        status=InboundMail.Status.MATCHED if match.client else InboundMail.Status.TO_SORT,
+        matched_by=match.by,
+        client=match.client,
+        answers=match.answers,
+        raw=raw,
+        raw_size=delivery.size or len(delivery.raw),
+        headers_only=delivery.headers_only,
+        notes=parsed.notes,
+    )
+
+
+def _timeline_record(mails: list[InboundMail], matches: list[Match]) -> None:
+    """Put the matched mails on their clients' timelines (in bulk) and link each entry."""
+    matched = [(mail, match) for mail, match in zip(mails, matches, strict=True) if match.client]
+    activities = replies.replies_record(
+        replies=[
+            replies.Reply(
+                client=match.client,
+                occurred_at=mail.received_at,
+                subject=mail.subject,
+                text=_timeline_text(mail),
+                is_automatic=mail.is_automatic,
+                project=match.answers.project if match.answers is not None else None,
+            )
+            for mail, match in matched
+            if match.client is not None
+        ]
+    )
+    for (mail, _match), activity in zip(matched, activities, strict=True):
+        mail.activity = activity
 
 
 def _timeline_text(mail: InboundMail) -> str:

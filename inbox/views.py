@@ -66,6 +66,13 @@ def problem_text(code: str, mailbox: Mailbox | Account | None = None) -> str:
     }
 
 
+def mailbox_problem(mailbox: Mailbox | None) -> str:
+    """Return what went wrong on the mailbox's last fetch, in words ("" when nothing did)."""
+    if mailbox is None or not mailbox.last_error_code:
+        return ""
+    return problem_text(mailbox.last_error_code, mailbox)
+
+
 NOTE_TEXTS = {
     "charset_guessed": lambda note: _(
         "The mail named a wrong or no character set; the text was read as Windows-1252."
@@ -133,9 +140,7 @@ def mail_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "show_all": show_all,
             "mailbox": mailbox,
-            "mailbox_problem": problem_text(mailbox.last_error_code, mailbox)
-            if mailbox and mailbox.last_error_code
-            else "",
+            "mailbox_problem": mailbox_problem(mailbox),
             "assign_form": AssignForm(user=request.user),
         },
     )
@@ -249,9 +254,7 @@ def mailbox_settings(request: HttpRequest) -> HttpResponse:
             "form": form,
             "mailbox": mailbox,
             "test": test,
-            "problem": problem_text(mailbox.last_error_code, mailbox)
-            if mailbox and mailbox.last_error_code
-            else "",
+            "problem": mailbox_problem(mailbox),
         },
     )
 

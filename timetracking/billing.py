@@ -121,9 +121,7 @@ def time_lines(
     fallback_rate: Decimal | None,
 ) -> list[Line]:
     """Group entries into invoice lines (one per group and rate); rounding per entry."""
-    word = words(language)
     groups: dict[tuple[Any, Decimal], dict[str, Any]] = {}
-    order: list[tuple[Any, Decimal]] = []
     for entry in sorted(entries, key=lambda e: (e.work_on, e.started_at or timezone.now(), e.pk)):
         rate = entry.hourly_rate if entry.hourly_rate is not None else fallback_rate
         if rate is None:
@@ -133,22 +131,7 @@ def time_lines(
                     "in your time settings."
                 )
             )
-        if grouping == Grouping.DAY:
-            key: Any = entry.work_on
-            label = date_text(entry.work_on, language)
-            sort: Any = (entry.work_on,)
-        elif grouping == Grouping.SCOPE:
-            key = entry.scope_item_id
-            label = entry.scope_item.title if entry.scope_item else word["other"]
-            sort = (entry.scope_item is None, getattr(entry.scope_item, "position", 0), key or 0)
-        else:
-            key = entry.milestone_id
-            label = entry.milestone.title if entry.milestone else word["other"]
-            sort = (
-                entry.milestone is None,
-                getattr(entry.milestone, "due_on", None) or entry.work_on,
-                key or 0,
-            )
+        key, label, sort = _group_of(entry, grouping=grouping, language=language)
         group = groups.get((key, rate))
         if group is None:
             group = groups[(key, rate)] = {
@@ -160,36 +143,61 @@ def time_lines(
                 "texts": [],
                 "entries": [],
             }
-            order.append((key, rate))
         group["seconds"] += rounded_seconds(entry.seconds, rounding)
         group["first"] = min(group["first"], entry.work_on)
         group["last"] = max(group["last"], entry.work_on)
         if entry.description and entry.description not in group["texts"]:
             group["texts"].append(entry.description)
         group["entries"].append(entry.pk)
-    lines = []
-    for key, rate in sorted(order, key=lambda k: (groups[k]["sort"], k[1])):
-        group = groups[(key, rate)]
-        if grouping == Grouping.DAY:
-            description = group["label"]
-            if group["texts"]:
-                description += ": " + ", ".join(group["texts"])
-        else:
-            first, last = group["first"], group["last"]
-            period = date_text(first, language)
-            if last != first:
-                period += " – " + date_text(last, language)
-            description = f"{group['label']} ({period})"
-        lines.append(
-            Line(
-                description=description[:500],
-                quantity=hours_from_seconds(group["seconds"]),
-                unit=word["hours"],
-                unit_price=rate,
-                entries=group["entries"],
-            )
+    lines = [
+        Line(
+            description=_group_text(groups[(key, rate)], grouping=grouping, language=language),
+            quantity=hours_from_seconds(groups[(key, rate)]["seconds"]),
+            unit=words(language)["hours"],
+            unit_price=rate,
+            entries=groups[(key, rate)]["entries"],
         )
+        for key, rate in sorted(groups, key=lambda k: (groups[k]["sort"], k[1]))
+    ]
     return [line for line in lines if line.quantity > 0]
+
+
+def _group_of(entry: TimeEntry, *, grouping: str, language: str) -> tuple[Any, str, Any]:
+    """Return the key, label and sort order of the entry's group (day, scope item, milestone)."""
+    other = words(language)["other"]
+    if grouping == Grouping.DAY:
+        return entry.work_on, date_text(entry.work_on, language), (entry.work_on,)
+    if grouping == Grouping.SCOPE:
+        key = entry.scope_item_id
+        label = entry.scope_item.title if entry.scope_item else other
+        return (
+            key,
+            label,
+            (entry.scope_item is None, getattr(entry.scope_item, "position", 0), key or 0),
+        )
+    key = entry.milestone_id
+    label = entry.milestone.title if entry.milestone else other
+    sort = (
+        entry.milestone is None,
+        getattr(entry.milestone, "due_on", None) or entry.work_on,
+        key or 0,
+    )
+    return key, label, sort
+
+
+def _group_text(group: dict[str, Any], *, grouping: str, language: str) -> str:
+    """Return a line's text: the day with what was done, or the group with its dates."""
+    if grouping == Grouping.DAY:
+        description = group["label"]
+        if group["texts"]:
+            description += ": " + ", ".join(group["texts"])
+    else:
+        first, last = group["first"], group["last"]
+        period = date_text(first, language)
+        if last != first:
+            period += " – " + date_text(last, language)
+        description = f"{group['label']} ({period})"
+    return description[:500]
 
 
 def expense_lines(expenses: Iterable[Expense], *, language: str) -> list[Line]:

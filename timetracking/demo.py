@@ -61,6 +61,14 @@ def wipe(user: Any) -> None:
     TimeSettings.objects.filter(owner=user).delete()
 
 
+# The demo's expenses, one per busy project: text, gross amount, markup (%).
+EXPENSES = [
+    ("Bildlizenzen (Stockfotos)", Decimal("59.50"), Decimal(0)),
+    ("Schriftlizenz Webfont", Decimal("119.00"), Decimal(10)),
+    ("Bahnfahrt zum Workshop", Decimal("78.40"), Decimal(0)),
+]
+
+
 def seed(context: DemoContext) -> None:
     """Create time entries, expenses, a retainer and a recurring invoice for the demo user."""
     projects: list[Project] = [
@@ -68,22 +76,31 @@ def seed(context: DemoContext) -> None:
     ]
     if not projects:
         return
-    user, rng, today = context.user, context.rng, context.today
+    user = context.user
     TimeSettings.objects.create(owner=user, hourly_rate=Decimal("85.00"), rounding=15)
     milestones: dict[int, list[Milestone]] = {}
     for milestone in Milestone.objects.filter(project__in=projects, done_on__isnull=True):
         milestones.setdefault(milestone.project_id, []).append(milestone)
-    zone = datetime.UTC
-    entries: list[TimeEntry] = []
     busy = projects[:8]
+    entries = _entries(context, busy, milestones)
+    _budgets(context, busy, milestones, entries)
+    _expenses(context, busy)
+    _retainers(context, busy)
+    forecasts.forecasts_refresh(owner_ids=[user.pk])
+
+
+def _entries(
+    context: DemoContext, busy: list[Project], milestones: dict[int, list[Milestone]]
+) -> list[TimeEntry]:
+    """Book six weeks of weekdays on one to three of the busy projects a day."""
+    user, rng, today = context.user, context.rng, context.today
+    entries: list[TimeEntry] = []
     for back in range(42, 0, -1):
         day = today - back * DAY
         if day.weekday() >= 5:
             continue
-        clock_at = datetime.datetime.combine(day, datetime.time(8), zone)
+        clock_at = datetime.datetime.combine(day, datetime.time(8), datetime.UTC)
         for project in rng.sample(busy, k=min(len(busy), rng.randint(1, 3))):
-            german = project.client.language == "de"
-            words = WORK_DE if german else WORK_EN
             open_milestones = milestones.get(project.pk, [])
             minutes = rng.choice([45, 60, 90, 120, 150, 180])
             timed = rng.random() < 0.6
@@ -96,7 +113,7 @@ def seed(context: DemoContext) -> None:
                     started_at=clock_at if timed else None,
                     ended_at=clock_at + datetime.timedelta(minutes=minutes) if timed else None,
                     seconds=minutes * 60,
-                    description=rng.choice(words),
+                    description=rng.choice(WORK_DE if project.client.language == "de" else WORK_EN),
                     is_billable=rng.random() < 0.9,
                     hourly_rate=project.hourly_rate or Decimal("85.00"),
                     is_out_of_scope=rng.random() < 0.05,
@@ -105,9 +122,17 @@ def seed(context: DemoContext) -> None:
             clock_at += datetime.timedelta(minutes=minutes + 30)
     TimeEntry.objects.bulk_create(entries, batch_size=2000)
     context.count("time entries", len(entries))
+    return entries
 
-    # Budgets: the busiest project with open milestones gets an estimate it has nearly used
-    # up, and one milestone an estimate it has passed (at risk: a delay notice is drafted).
+
+def _budgets(
+    context: DemoContext,
+    busy: list[Project],
+    milestones: dict[int, list[Milestone]],
+    entries: list[TimeEntry],
+) -> None:
+    """Give the busiest project with open milestones an estimate it has nearly used up, and one
+    milestone an estimate it has passed (at risk: a delay notice is drafted)."""
     booked: dict[int, int] = {}
     for entry in entries:
         if entry.milestone_id:
@@ -123,44 +148,41 @@ def seed(context: DemoContext) -> None:
         Milestone.objects.filter(pk=milestone.pk).update(
             estimated_hours=Decimal(max(int(hours * 0.8), 1))
         )
-    ProjectTimeSettings.objects.create(owner=user, project=first, hours_in_portal=True)
+    ProjectTimeSettings.objects.create(owner=context.user, project=first, hours_in_portal=True)
 
+
+def _expenses(context: DemoContext, busy: list[Project]) -> None:
+    """Book the demo's expenses on the first busy projects, within the last month."""
     expenses = [
         Expense(
-            owner=user,
+            owner=context.user,
             project=project,
-            spent_on=today - rng.randint(3, 30) * DAY,
+            spent_on=context.today - context.rng.randint(3, 30) * DAY,
             description=text,
             amount=amount,
             vat_rate=Decimal("19.00"),
             is_billable=True,
             markup_percent=markup,
         )
-        for project, (text, amount, markup) in zip(
-            busy,
-            [
-                ("Bildlizenzen (Stockfotos)", Decimal("59.50"), Decimal(0)),
-                ("Schriftlizenz Webfont", Decimal("119.00"), Decimal(10)),
-                ("Bahnfahrt zum Workshop", Decimal("78.40"), Decimal(0)),
-            ],
-            strict=False,
-        )
+        for project, (text, amount, markup) in zip(busy, EXPENSES, strict=False)
     ]
     Expense.objects.bulk_create(expenses)
     context.count("expenses", len(expenses))
 
-    # One monthly retainer (hours included) and one quarterly recurring invoice; the planner
-    # drafts what is due since they started, as it does every hour in production.
+
+def _retainers(context: DemoContext, busy: list[Project]) -> None:
+    """Agree one monthly retainer (hours included) and one quarterly recurring invoice; the
+    planner drafts what is due since they started, as it does every hour in production."""
+    user, today = context.user, context.today
     care, hosting = busy[-1], busy[0]
     month_start = retainers.period_containing(Retainer.Interval.MONTHLY, today)[0]
     started = (month_start - DAY).replace(day=1) - DAY
-    german = care.client.language == "de"
-    plans = [
+    agreements = [
         Retainer(
             owner=user,
             kind=Retainer.Kind.RETAINER,
             project=care,
-            title="Website-Betreuung" if german else "Website care",
+            title="Website-Betreuung" if care.client.language == "de" else "Website care",
             interval=Retainer.Interval.MONTHLY,
             amount=Decimal("900.00"),
             included_hours=Decimal("10.00"),
@@ -181,9 +203,8 @@ def seed(context: DemoContext) -> None:
             invoice_day=5,
         ),
     ]
-    for retainer in plans:
+    for retainer in agreements:
         retainers.retainer_save(retainer=retainer, actor=user)
-    context.count("retainers and recurring invoices", len(plans))
+    context.count("retainers and recurring invoices", len(agreements))
     drafted = retainers.retainers_plan(now=context.now, owner_ids=[user.pk])
     context.count("invoices drafted by the retainer planner", drafted)
-    forecasts.forecasts_refresh(owner_ids=[user.pk])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from . import clock
 from .billing import hours_from_seconds
 from .forms import open_projects
 from .models import TimeEntry, Timer
-from .services import overlaps, settings_for, timer_running
+from .services import overlaps, settings_for, timer_cut_default, timer_running
 
 
 @dataclass
@@ -86,42 +87,14 @@ def week_grid(
         .order_by("work_on", "started_at", "pk")
     )
     projects: dict[int, Project] = {}
-    sums: dict[tuple[int, datetime.date], list[TimeEntry]] = defaultdict(list)
+    by_cell: dict[tuple[int, datetime.date], list[TimeEntry]] = defaultdict(list)
     for entry in entries:
         projects.setdefault(entry.project_id, entry.project)
-        sums[(entry.project_id, entry.work_on)].append(entry)
+        by_cell[(entry.project_id, entry.work_on)].append(entry)
     if extra_project is not None:
         projects.setdefault(extra_project.pk, extra_project)
-    labels = {
-        day: f"{date_format(day, 'l')}, {date_format(day, 'SHORT_DATE_FORMAT')}" for day in days
-    }
-    rows = []
-    for project in sorted(
-        projects.values(), key=lambda p: (p.client.name.lower(), p.title.lower())
-    ):
-        row = Row(project=project)
-        for day in days:
-            found = sums.get((project.pk, day), [])
-            cell = Cell(
-                day=day,
-                seconds=sum(e.seconds for e in found),
-                count=len(found),
-                editable=not found
-                or (
-                    len(found) == 1 and found[0].started_at is None and found[0].invoice_id is None
-                ),
-            )
-            cell.name = f"c-{project.pk}-{day:%Y%m%d}"
-            cell.label = f"{project.title}, {labels[day]}"
-            cell.value = clock.hours_text(cell.seconds) if cell.seconds else ""
-            row.cells.append(cell)
-        rows.append(row)
+    rows = _rows(projects.values(), days, by_cell)
     day_totals = [sum(row.cells[index].seconds for row in rows) for index in range(7)]
-    clients: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        client = row.project.client
-        bucket = clients.setdefault(client.pk, {"client": client, "seconds": 0})
-        bucket["seconds"] += row.seconds
     overlapping = overlaps(entries)
     for entry in entries:
         entry.overlaps = entry.pk in overlapping
@@ -132,14 +105,56 @@ def week_grid(
         "rows": rows,
         "day_totals": [hours_from_seconds(s) for s in day_totals],
         "week_total": hours_from_seconds(sum(day_totals)),
-        "client_totals": [
-            {"client": b["client"], "hours": hours_from_seconds(b["seconds"])}
-            for b in sorted(clients.values(), key=lambda b: -b["seconds"])
-        ],
+        "client_totals": _client_totals(rows),
         "entries": entries,
         "overlap_count": len(overlapping),
         "billable_hours": hours_from_seconds(sum(e.seconds for e in entries if e.is_billable)),
     }
+
+
+def _rows(
+    projects: Iterable[Project],
+    days: list[datetime.date],
+    by_cell: dict[tuple[int, datetime.date], list[TimeEntry]],
+) -> list[Row]:
+    """Return a row per project (by client, then title) with a cell per day."""
+    labels = {
+        day: f"{date_format(day, 'l')}, {date_format(day, 'SHORT_DATE_FORMAT')}" for day in days
+    }
+    rows = []
+    for project in sorted(projects, key=lambda p: (p.client.name.lower(), p.title.lower())):
+        row = Row(project=project)
+        for day in days:
+            found = by_cell.get((project.pk, day), [])
+            cell = Cell(
+                day=day,
+                seconds=sum(e.seconds for e in found),
+                count=len(found),
+                # Typed in place only while it holds one untimed, unbilled entry or none.
+                editable=not found
+                or (
+                    len(found) == 1 and found[0].started_at is None and found[0].invoice_id is None
+                ),
+            )
+            cell.name = f"c-{project.pk}-{day:%Y%m%d}"
+            cell.label = f"{project.title}, {labels[day]}"
+            cell.value = clock.hours_text(cell.seconds) if cell.seconds else ""
+            row.cells.append(cell)
+        rows.append(row)
+    return rows
+
+
+def _client_totals(rows: list[Row]) -> list[dict[str, Any]]:
+    """Return the week's hours per client, most first."""
+    clients: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        client = row.project.client
+        bucket = clients.setdefault(client.pk, {"client": client, "seconds": 0})
+        bucket["seconds"] += row.seconds
+    return [
+        {"client": b["client"], "hours": hours_from_seconds(b["seconds"])}
+        for b in sorted(clients.values(), key=lambda b: -b["seconds"])
+    ]
 
 
 def timer_state(user: Any, now: datetime.datetime | None = None) -> dict[str, Any]:
@@ -151,7 +166,7 @@ def timer_state(user: Any, now: datetime.datetime | None = None) -> dict[str, An
     settings = settings_for(user)
     elapsed = timer.elapsed(now)
     ask = timer.is_past_limit(now, settings.timer_limit_hours)
-    suggested = timer.started_at + datetime.timedelta(hours=settings.timer_limit_hours)
+    suggested = timer_cut_default(timer, settings.timer_limit_hours)
     return {
         "timer": timer,
         "elapsed": clock.hours_text(int(elapsed.total_seconds())),

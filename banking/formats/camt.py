@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -169,23 +170,47 @@ def _read(root: etree._Element, version: str) -> ParsedFile:
     )
 
 
+@dataclass(frozen=True)
+class _Booking:
+    """What one ``Ntry`` says for all of its transactions."""
+
+    amount: Decimal
+    currency: str
+    booked_on: datetime.date
+    value_on: datetime.date | None
+    direction: str
+    is_reversal: bool
+    is_booked: bool
+    bank_code: str
+    reference: str
+
+
 def _entries(r: _Reader, ntry: etree._Element, *, account: str, first: int) -> list[ParsedEntry]:
     """Return the bookings of one ``Ntry``: one per transaction of a batch, else one."""
+    booking = _booking(r, ntry)
+    details = r.all(ntry, "c:NtryDtls/c:TxDtls")
+    # A batch booking lists its transactions with their own amounts; when any amount is missing
+    # the entry stays one booking (its amount is the only one the bank vouches for).
+    split = len(details) > 1 and all(_tx_amount(r, tx) is not None for tx in details)
+    parts = details if split else [details[0] if details else None]
+    return [
+        _entry(r, ntry, tx, booking=booking, account=account, index=index, first=first, split=split)
+        for index, tx in enumerate(parts)
+    ]
+
+
+def _booking(r: _Reader, ntry: etree._Element) -> _Booking:
+    """Read the amount, dates, direction, status and codes of an ``Ntry``."""
     amount_element = r.one(ntry, "c:Amt")
     amount = _amount(amount_element.text or "") if amount_element is not None else None
-    currency = amount_element.get("Ccy", "") if amount_element is not None else ""
-    booked_on = _date(r.text(ntry, "c:BookgDt/c:Dt", "c:BookgDt/c:DtTm"))
     value_on = _date(r.text(ntry, "c:ValDt/c:Dt", "c:ValDt/c:DtTm"))
-    booked_on = booked_on or value_on
+    booked_on = _date(r.text(ntry, "c:BookgDt/c:Dt", "c:BookgDt/c:DtTm")) or value_on
     if amount is None or booked_on is None:
         raise StatementError(
             _("A booking in the file has no amount or no date (line %(line)s).")
             % {"line": ntry.sourceline}
         )
-    direction = CREDIT if r.text(ntry, "c:CdtDbtInd") == "CRDT" else DEBIT
-    status = r.text(ntry, "c:Sts/c:Cd", "c:Sts/c:Prtry", "c:Sts")
     subfamily = r.text(ntry, "c:BkTxCd/c:Domn/c:Fmly/c:SubFmlyCd")
-    reversal = r.text(ntry, "c:RvslInd").lower() in {"true", "1"} or subfamily in RETURN_SUBFAMILIES
     bank_code = "/".join(
         part
         for part in (
@@ -195,68 +220,88 @@ def _entries(r: _Reader, ntry: etree._Element, *, account: str, first: int) -> l
         )
         if part
     ) or r.text(ntry, "c:BkTxCd/c:Prtry/c:Cd")
-    entry_reference = r.text(ntry, "c:AcctSvcrRef")
-    details = r.all(ntry, "c:NtryDtls/c:TxDtls")
-    # A batch booking lists its transactions with their own amounts; when any amount is missing
-    # the entry stays one booking (its amount is the only one the bank vouches for).
-    split = len(details) > 1 and all(_tx_amount(r, tx) is not None for tx in details)
-    parts = details if split else [details[0] if details else None]
-    entries = []
-    for index, tx in enumerate(parts):
-        tx_amount = _tx_amount(r, tx) if split and tx is not None else amount
-        reference = r.text(tx, "c:Refs/c:AcctSvcrRef") if split else ""
-        if not reference and entry_reference:
-            reference = f"{entry_reference}/{index + 1}" if split else entry_reference
-        party = "Dbtr" if direction == CREDIT else "Cdtr"
-        ultimate = "UltmtDbtr" if direction == CREDIT else "UltmtCdtr"
-        remittance = r.texts(tx, "c:RmtInf/c:Ustrd") if tx is not None else []
-        if tx is None:
-            # No transaction details at all: some banks put the purpose here instead.
-            remittance = r.texts(ntry, "c:AddtlNtryInf")
-        end_to_end = r.text(tx, "c:Refs/c:EndToEndId")
-        if end_to_end.upper() == "NOTPROVIDED":
-            end_to_end = ""
-        references = tuple(
-            value
-            for value in (
-                end_to_end,
-                *(r.texts(tx, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref") if tx is not None else []),
-                *(r.texts(tx, "c:RmtInf/c:Strd/c:RfrdDocInf/c:Nb") if tx is not None else []),
-                *(r.texts(tx, "c:RmtInf/c:Strd/c:AddtlRmtInf") if tx is not None else []),
-            )
-            if value
+    return _Booking(
+        amount=amount,
+        currency=amount_element.get("Ccy", ""),
+        booked_on=booked_on,
+        value_on=value_on,
+        direction=CREDIT if r.text(ntry, "c:CdtDbtInd") == "CRDT" else DEBIT,
+        is_reversal=r.text(ntry, "c:RvslInd").lower() in {"true", "1"}
+        or subfamily in RETURN_SUBFAMILIES,
+        is_booked=r.text(ntry, "c:Sts/c:Cd", "c:Sts/c:Prtry", "c:Sts") in {"BOOK", ""},
+        bank_code=bank_code,
+        reference=r.text(ntry, "c:AcctSvcrRef"),
+    )
+
+
+def _entry(
+    r: _Reader,
+    ntry: etree._Element,
+    tx: etree._Element | None,
+    *,
+    booking: _Booking,
+    account: str,
+    index: int,
+    first: int,
+    split: bool,
+) -> ParsedEntry:
+    """Return one booking: a transaction of a split batch, or the whole ``Ntry``."""
+    tx_amount = _tx_amount(r, tx) if split and tx is not None else booking.amount
+    reference = r.text(tx, "c:Refs/c:AcctSvcrRef") if split else ""
+    if not reference and booking.reference:
+        reference = f"{booking.reference}/{index + 1}" if split else booking.reference
+    party = "Dbtr" if booking.direction == CREDIT else "Cdtr"
+    ultimate = "UltmtDbtr" if booking.direction == CREDIT else "UltmtCdtr"
+    # No transaction details at all: some banks put the purpose in AddtlNtryInf instead.
+    remittance = (
+        r.texts(tx, "c:RmtInf/c:Ustrd") if tx is not None else r.texts(ntry, "c:AddtlNtryInf")
+    )
+    end_to_end = r.text(tx, "c:Refs/c:EndToEndId")
+    if end_to_end.upper() == "NOTPROVIDED":
+        end_to_end = ""
+    returned = tx is not None and r.one(tx, "c:RtrInf") is not None
+    return ParsedEntry(
+        account=account,
+        position=first + index,
+        booked_on=booking.booked_on,
+        value_on=booking.value_on,
+        amount=abs(tx_amount),
+        currency=booking.currency,
+        direction=booking.direction,
+        is_reversal=booking.is_reversal or returned,
+        is_booked=booking.is_booked,
+        counterparty_name=r.text(
+            tx,
+            f"c:RltdPties/c:{party}/c:Pty/c:Nm",
+            f"c:RltdPties/c:{party}/c:Nm",
+            f"c:RltdPties/c:{ultimate}/c:Pty/c:Nm",
+            f"c:RltdPties/c:{ultimate}/c:Nm",
+        )[:140],
+        counterparty_iban=r.text(tx, f"c:RltdPties/c:{party}Acct/c:Id/c:IBAN").replace(" ", ""),
+        remittance="\n".join(remittance)[:1000],
+        references=_references(r, tx, end_to_end),
+        end_to_end_id=end_to_end,
+        bank_reference=reference[:80],
+        bank_code=booking.bank_code[:35],
+        posting_text=r.text(ntry, "c:AddtlNtryInf")[:140] if tx is not None else "",
+    )
+
+
+def _references(r: _Reader, tx: etree._Element | None, end_to_end: str) -> tuple[str, ...]:
+    """Return the structured references of a transaction: end-to-end id, creditor reference,
+    referred document numbers, additional remittance information."""
+    if tx is None:
+        return (end_to_end,) if end_to_end else ()
+    return tuple(
+        value
+        for value in (
+            end_to_end,
+            *r.texts(tx, "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref"),
+            *r.texts(tx, "c:RmtInf/c:Strd/c:RfrdDocInf/c:Nb"),
+            *r.texts(tx, "c:RmtInf/c:Strd/c:AddtlRmtInf"),
         )
-        returned = tx is not None and r.one(tx, "c:RtrInf") is not None
-        entries.append(
-            ParsedEntry(
-                account=account,
-                position=first + index,
-                booked_on=booked_on,
-                value_on=value_on,
-                amount=abs(tx_amount),
-                currency=currency,
-                direction=direction,
-                is_reversal=reversal or returned,
-                is_booked=status in {"BOOK", ""},
-                counterparty_name=r.text(
-                    tx,
-                    f"c:RltdPties/c:{party}/c:Pty/c:Nm",
-                    f"c:RltdPties/c:{party}/c:Nm",
-                    f"c:RltdPties/c:{ultimate}/c:Pty/c:Nm",
-                    f"c:RltdPties/c:{ultimate}/c:Nm",
-                )[:140],
-                counterparty_iban=r.text(tx, f"c:RltdPties/c:{party}Acct/c:Id/c:IBAN").replace(
-                    " ", ""
-                ),
-                remittance="\n".join(remittance)[:1000],
-                references=references,
-                end_to_end_id=end_to_end,
-                bank_reference=reference[:80],
-                bank_code=bank_code[:35],
-                posting_text=r.text(ntry, "c:AddtlNtryInf")[:140] if tx is not None else "",
-            )
-        )
-    return entries
+        if value
+    )
 
 
 def _tx_amount(r: _Reader, tx: etree._Element) -> Decimal | None:
