@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from crm import freshness
 from projects.models import Invoice
-from projects.services.invoices import PaymentIn, invoice_payments_record
+from projects.services.payments import PaymentIn, invoice_payments_record
 
 from .formats import DEBIT, ParsedEntry, ParsedFile, StatementError, statement_parse
 from .matching import Decision, InvoiceRow, Matcher, State

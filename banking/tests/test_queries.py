@@ -20,7 +20,7 @@ from clients.tests.factories import ClientFactory
 from communications.models import PENDING_STATUSES, Message
 from communications.planners.reminders import reminders_plan
 from projects.models import Invoice, Payment
-from projects.services.invoices import invoice_record_payment
+from projects.services.payments import invoice_record_payment
 from timeline.models import Activity
 
 from .conftest import open_invoice
