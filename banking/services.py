@@ -1,6 +1,7 @@
-"""Services of the banking app: import a statement, book what it pays, decide on the rest.
+"""Services of the banking app: import a statement and book what it pays (the freelancer's
+decisions on the rest: ``banking.decisions``).
 
-Every payment is recorded through ``projects.services.invoice_payments_record``, the same
+Every payment is recorded through ``projects.services.payments.invoice_payments_record``, the same
 service as a payment entered by hand (which is a batch of one): it locks the invoices, writes
 the payments, audit entries and timeline entries, and sends ``invoice_payments_recorded``
 inside its transaction, where communications cancels (paid) or re-renders (partly paid) the
@@ -18,35 +19,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from crm import freshness
 from projects.models import Invoice
-from projects.services.invoices import PaymentIn, invoice_payments_record
+from projects.services.payments import PaymentIn, invoice_payments_record
 
 from .formats import DEBIT, ParsedEntry, ParsedFile, StatementError, statement_parse
 from .matching import Decision, InvoiceRow, Matcher, State
 from .models import Allocation, BankAccount, BankEntry, KnownAccount, StatementImport
 
-__all__ = [
-    "BankingError",
-    "StatementError",
-    "entry_acknowledge",
-    "entry_book",
-    "entry_dismiss",
-    "known_account_forget",
-    "statement_import",
-]
+__all__ = ["StatementError", "entry_keys", "payment_note", "statement_import"]
 
 ZERO = Decimal(0)
 
 
-class BankingError(Exception):
-    """A booking rule said no; the message is shown to the freelancer as it is."""
-
-
-def _note(entry: BankEntry) -> str:
+def payment_note(entry: BankEntry) -> str:
     """Return the note of a payment booked from ``entry`` (payer and remittance text)."""
     remittance = " ".join(entry.remittance.split())
     return f"Bank: {entry.counterparty_name} – {remittance}" if remittance else "Bank"
@@ -278,7 +265,7 @@ def _book_planned(plans: list[_Planned], matcher: Matcher) -> list[Allocation]:
             invoice_id=row.id,
             amount=amount,
             paid_on=plan.entry.booked_on,
-            note=_note(plan.entry),
+            note=payment_note(plan.entry),
             group=number,
         )
         for number, plan in enumerate(booked)
@@ -384,119 +371,3 @@ def _reversals_link(user: Any, plans: list[_Planned]) -> None:
                 break
     if changed:
         BankEntry.objects.bulk_update(changed, ["reason", "reason_params", "needs_attention"])
-
-
-# --- the freelancer's decisions -----------------------------------------------------------------
-
-
-@transaction.atomic
-def entry_book(*, entry: BankEntry, allocations: list[tuple[Invoice, Decimal]]) -> BankEntry:
-    """Book a proposed (or ignored) credit on the invoices the freelancer chose, through the
-    manual-payment service; learn the payer's IBAN for their clients.
-
-    All or nothing. Not repeatable: the entry is locked, and a second call (a double click)
-    finds it booked and raises ``BankingError``.
-    """
-    locked = BankEntry.objects.select_for_update().get(pk=entry.pk)
-    if not locked.is_open:
-        raise BankingError(_("This booking was already decided; nothing was changed."))
-    if not allocations:
-        raise BankingError(_("Choose at least one invoice and amount."))
-    total = sum((amount for _invoice, amount in allocations), ZERO)
-    if total > locked.amount:
-        raise BankingError(
-            _("The amounts (%(total)s) add up to more than the payment (%(amount)s).")
-            % {"total": total, "amount": locked.amount}
-        )
-    for invoice, _amount in allocations:
-        if invoice.owner_id != locked.owner_id:
-            raise BankingError(_("Choose one of your invoices."))
-        if invoice.currency != locked.currency:
-            raise BankingError(
-                _("Invoice %(number)s is in %(invoice)s, the payment in %(currency)s.")
-                % {
-                    "number": invoice.number,
-                    "invoice": invoice.currency,
-                    "currency": locked.currency,
-                }
-            )
-    Allocation.objects.filter(entry=locked, payment__isnull=True).delete()
-    recorded = invoice_payments_record(
-        payments=[
-            PaymentIn(
-                invoice_id=invoice.pk,
-                amount=amount,
-                paid_on=locked.booked_on,
-                note=_note(locked),
-                group=locked.pk,
-            )
-            for invoice, amount in allocations
-        ],
-        all_or_nothing=False,
-    )
-    if locked.pk in recorded.refused:
-        invoice, error = recorded.refused[locked.pk]
-        raise BankingError(f"{invoice.number}: {error}")
-    Allocation.objects.bulk_create(
-        Allocation(entry=locked, invoice=invoice, amount=amount, payment=payment)
-        for (invoice, amount), payment in zip(allocations, recorded.payments, strict=True)
-    )
-    if locked.counterparty_iban:
-        KnownAccount.objects.bulk_create(
-            [
-                KnownAccount(
-                    owner_id=locked.owner_id,
-                    client_id=client_id,
-                    iban=locked.counterparty_iban,
-                    name=locked.counterparty_name,
-                    learned_from=locked,
-                )
-                for client_id in {invoice.client_id for invoice, _amount in allocations}
-            ],
-            ignore_conflicts=True,
-        )
-    locked.state = BankEntry.State.CONFIRMED
-    locked.excess = locked.amount - total
-    locked.needs_attention = locked.excess > 0
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["state", "excess", "needs_attention", "decided_at", "updated_at"])
-    return locked
-
-
-def entry_proposal(entry: BankEntry) -> list[tuple[Invoice, Decimal]]:
-    """Return the invoices and amounts proposed for ``entry`` (still open ones only)."""
-    return [
-        (allocation.invoice, allocation.amount)
-        for allocation in entry.allocations.select_related("invoice")
-        if allocation.payment_id is None
-    ]
-
-
-def entry_dismiss(*, entry: BankEntry) -> BankEntry:
-    """Mark a credit as no invoice payment (a refund, a private transfer). Safe to run twice."""
-    with transaction.atomic():
-        locked = BankEntry.objects.select_for_update().get(pk=entry.pk)
-        if locked.state == BankEntry.State.DISMISSED:
-            return locked
-        if locked.state not in {BankEntry.State.PROPOSED, BankEntry.State.IGNORED}:
-            raise BankingError(_("This booking was already decided; nothing was changed."))
-        Allocation.objects.filter(entry=locked, payment__isnull=True).delete()
-        locked.state = BankEntry.State.DISMISSED
-        locked.needs_attention = False
-        locked.decided_at = timezone.now()
-        locked.save(update_fields=["state", "needs_attention", "decided_at", "updated_at"])
-        return locked
-
-
-def entry_acknowledge(*, entry: BankEntry) -> BankEntry:
-    """Take a note (overpayment, reversal, paid twice) off the review list. Safe to run twice."""
-    BankEntry.objects.filter(pk=entry.pk).update_of_owner(
-        entry.owner_id, needs_attention=False, updated_at=timezone.now()
-    )
-    entry.needs_attention = False
-    return entry
-
-
-def known_account_forget(*, known: KnownAccount) -> None:
-    """Forget a learned payer account (it will not book automatically again). Safe twice."""
-    KnownAccount.objects.filter(pk=known.pk).delete()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.templatetags.crm_format import format_money
 
-from . import selectors, services
+from . import decisions, selectors, services
 from .access import access_entry, access_known_account, access_statement
 from .forms import StatementUploadForm, allocation_formset
 from .models import BankEntry
@@ -112,8 +112,8 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         )
         if request.method == "POST" and formset.is_valid():
             try:
-                services.entry_book(entry=entry, allocations=formset.allocations)
-            except services.BankingError as exc:
+                decisions.entry_book(entry=entry, allocations=formset.allocations)
+            except decisions.BankingError as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _("Booked. The invoices show the payment."))
@@ -142,13 +142,13 @@ def entry_confirm(request: HttpRequest, entry_id: int) -> HttpResponse:
     if not entry.is_open:
         messages.error(request, _("This booking was already decided; nothing was changed."))
         return _back(request, "banking:home")
-    proposal = services.entry_proposal(entry)
+    proposal = decisions.entry_proposal(entry)
     if not proposal:
         messages.error(request, _("There is no proposal to confirm: choose the invoices."))
         return redirect("banking:entry", entry.pk)
     try:
-        services.entry_book(entry=entry, allocations=proposal)
-    except services.BankingError as exc:
+        decisions.entry_book(entry=entry, allocations=proposal)
+    except decisions.BankingError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
@@ -168,8 +168,8 @@ def entry_dismiss(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Mark a credit as no payment for an invoice."""
     entry = access_entry(request.user, entry_id)
     try:
-        services.entry_dismiss(entry=entry)
-    except services.BankingError as exc:
+        decisions.entry_dismiss(entry=entry)
+    except decisions.BankingError as exc:
         messages.error(request, str(exc))
     return _back(request, "banking:home")
 
@@ -179,7 +179,7 @@ def entry_dismiss(request: HttpRequest, entry_id: int) -> HttpResponse:
 def entry_acknowledge(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Take a note (overpayment, reversal) off the review list."""
     entry = access_entry(request.user, entry_id)
-    services.entry_acknowledge(entry=entry)
+    decisions.entry_acknowledge(entry=entry)
     return _back(request, "banking:home")
 
 
@@ -219,7 +219,7 @@ def known_account_list(request: HttpRequest) -> HttpResponse:
 def known_account_forget(request: HttpRequest, known_id: int) -> HttpResponse:
     """Forget a learned payer account."""
     known = access_known_account(request.user, known_id)
-    services.known_account_forget(known=known)
+    decisions.known_account_forget(known=known)
     messages.success(
         request,
         _("%(iban)s is no longer linked to %(client)s.")

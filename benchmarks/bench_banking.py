@@ -259,9 +259,9 @@ def main() -> None:
         f"{load_after:.1f} after.",
         "",
         f"The {clock.payments:,} automatic bookings are one batch of "
-        "`projects.services.invoice_payments_record`, the service behind a payment entered by "
-        "hand too (a batch of one): the invoices locked in one query, payments, invoices, "
-        "audit and timeline entries written in bulk (one statement per 1,000 rows), one "
+        "`projects.services.payments.invoice_payments_record`, the service behind a payment "
+        "entered by hand too (a batch of one): the invoices locked in one query, payments, "
+        "invoices, audit and timeline entries written in bulk (one statement per 1,000 rows), one "
         f"event and one reminder clean-up for all, {clock.queries} queries in all. The whole "
         f"import cost {first_queries:,} queries, {again_queries} for a file imported before; "
         "the count is the same for 5 bookings or 50 and does not depend on how many payments "

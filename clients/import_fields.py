@@ -11,6 +11,7 @@ Three ways to a mapping, tried in this order by ``mapping_detect``:
    codes ...). The freelancer confirms or corrects it in the mapping step.
 
 A mapping is ``{column index (str): target}``; a column that is not in it is ignored.
+``choice_words`` holds the words a cell may use for a choice field ("Firma", "du", "Kunde").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import translation
 from django.utils.functional import lazy
@@ -25,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .import_files import Table
-from .models import ImportPreset
+from .models import Cadence, Client, ImportPreset
 
 # Targets a column can go to, in the order the mapping step lists them.
 TARGETS: dict[str, object] = {
@@ -365,6 +367,66 @@ def _guess_from_content(values: list[str]) -> str | None:
         if share(test) >= 0.8:
             return target
     return None
+
+
+# Choice fields: the words a cell may hold for each choice (``import_rows`` reads them).
+CHOICE_FIELDS: dict[str, Any] = {
+    "kind": Client.Kind,
+    "language": Client.Language,
+    "form_of_address": Client.FormOfAddress,
+    "preferred_channel": Client.Channel,
+    "status": Client.Status,
+    "relationship": Client.Relationship,
+    "update_cadence": Cadence,
+}
+# Words people and other tools write instead of our codes (the labels in both languages count too).
+ALIASES: dict[str, dict[str, str]] = {
+    "kind": {
+        "firma": "company",
+        "unternehmen": "company",
+        "organisation": "company",
+        "organization": "company",
+        "privatperson": "person",
+        "privat": "person",
+        "private": "person",
+    },
+    "language": {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"},
+    "form_of_address": {
+        "sie": "formal",
+        "formell": "formal",
+        "förmlich": "formal",
+        "du": "informal",
+        "casual": "informal",
+        "informell": "informal",
+        "locker": "informal",
+    },
+    "status": {
+        "kunde": "active",
+        "customer": "active",
+        "aktiv": "active",
+        "interessent": "lead",
+        "subscriber": "lead",
+        "marketingqualifiedlead": "lead",
+        "salesqualifiedlead": "lead",
+        "opportunity": "lead",
+        "evangelist": "active",
+        "ehemalig": "past",
+        "former": "past",
+        "pausiert": "paused",
+    },
+}
+
+
+def choice_words(name: str) -> dict[str, str]:
+    """Return every word that means a choice: codes, labels in German and English, aliases."""
+    words = dict(ALIASES.get(name, {}))
+    for value, label in CHOICE_FIELDS[name].choices:
+        words[value] = value
+        for language in ("de", "en"):
+            with translation.override(language):
+                words[str(label).casefold()] = value
+                words[re.sub(r"[^a-z]", "", str(label).casefold())] = value
+    return words
 
 
 def target_choices() -> list[tuple[str, str]]:

@@ -16,14 +16,12 @@ trusted) and writes every create and update in one transaction, or nothing.
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.audit import audit_changes, audit_record, audit_snapshot
@@ -31,57 +29,12 @@ from crm.countries import country_code
 from crm.models import AuditEntry
 
 from .forms import ClientForm, ContactForm, clean_tag_names
-from .import_fields import JOINED_TARGETS, SALUTATION_WORDS, TARGETS, Detection, normalise
+from .import_fields import CHOICE_FIELDS, JOINED_TARGETS, SALUTATION_WORDS, TARGETS, choice_words
 from .import_files import Table
-from .models import CLIENT_EDITABLE_FIELDS, Cadence, Client, Contact, ImportPreset, ImportUpload
+from .models import CLIENT_EDITABLE_FIELDS, Client, Contact
 from .services import AUDITED_FIELDS, clients_import, tags_resolve
 
 CREATE, UPDATE, SKIP, ERROR = "create", "update", "skip", "error"
-CHOICE_FIELDS: dict[str, Any] = {
-    "kind": Client.Kind,
-    "language": Client.Language,
-    "form_of_address": Client.FormOfAddress,
-    "preferred_channel": Client.Channel,
-    "status": Client.Status,
-    "relationship": Client.Relationship,
-    "update_cadence": Cadence,
-}
-# Words people and other tools write instead of our codes (the labels in both languages count too).
-ALIASES: dict[str, dict[str, str]] = {
-    "kind": {
-        "firma": "company",
-        "unternehmen": "company",
-        "organisation": "company",
-        "organization": "company",
-        "privatperson": "person",
-        "privat": "person",
-        "private": "person",
-    },
-    "language": {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"},
-    "form_of_address": {
-        "sie": "formal",
-        "formell": "formal",
-        "förmlich": "formal",
-        "du": "informal",
-        "casual": "informal",
-        "informell": "informal",
-        "locker": "informal",
-    },
-    "status": {
-        "kunde": "active",
-        "customer": "active",
-        "aktiv": "active",
-        "interessent": "lead",
-        "subscriber": "lead",
-        "marketingqualifiedlead": "lead",
-        "salesqualifiedlead": "lead",
-        "opportunity": "lead",
-        "evangelist": "active",
-        "ehemalig": "past",
-        "former": "past",
-        "pausiert": "paused",
-    },
-}
 GERMAN_SPEAKING = {"DE", "AT", "CH", "LI"}  # countries whose clients get German documents
 MULTI_VALUE = re.compile(r"\s*:::\s*")  # Google Contacts joins several values with " ::: "
 
@@ -129,18 +82,6 @@ class ImportRow:
         return ", ".join(parts)
 
 
-def _aliases(name: str) -> dict[str, str]:
-    """Return every word that means a choice: codes, labels in German and English, aliases."""
-    words = dict(ALIASES.get(name, {}))
-    for value, label in CHOICE_FIELDS[name].choices:
-        words[value] = value
-        for language in ("de", "en"):
-            with translation.override(language):
-                words[str(label).casefold()] = value
-                words[re.sub(r"[^a-z]", "", str(label).casefold())] = value
-    return words
-
-
 def _cells(cells: list[str], mapping: dict[str, str], headers: list[str]) -> tuple[dict, dict]:
     """Return (target -> value, target -> the file's header names that fed it)."""
     values: dict[str, str] = {}
@@ -173,6 +114,108 @@ def _salutation(raw: str, title: str, last_name: str) -> str:
     return raw
 
 
+def _names(values: dict[str, str], data: dict[str, Any], given: set[str]) -> str:
+    """Fill the client's name and kind into ``data`` (a company's name, else the name or the
+    person's); return the contact person's name (a company's person, or a named contact)."""
+    person = " ".join(filter(None, [values.get("first_name"), values.get("last_name")]))
+    company = values.get("company", "")
+    name = values.get("name", "")
+    if company:
+        data["name"] = company
+        data["kind"] = Client.Kind.COMPANY
+        given.update({"name", "kind"})
+        return values.get("contact_name") or person or (name if name != company else "")
+    data["name"] = name or person
+    if data["name"]:
+        given.add("name")
+    if values.get("kind") is None and (person or _is_title_word(values.get("salutation", ""))):
+        data["kind"] = Client.Kind.PERSON
+        given.add("kind")
+    return values.get("contact_name", "")
+
+
+def _field_value(
+    target: str,
+    value: str,
+    sources: dict[str, list[str]],
+    aliases: dict[str, dict[str, str]],
+    errors: list[str],
+) -> str | None:
+    """Return the cell ``value`` as the client field ``target`` stores it (a choice's code, a
+    country's code, the days' digits), or ``None`` with the reason added to ``errors``."""
+    if target in CHOICE_FIELDS:
+        code = aliases[target].get(value.casefold()) or aliases[target].get(
+            re.sub(r"[^a-z]", "", value.casefold())
+        )
+        if code is None:
+            labels = ", ".join(str(label) for _value, label in CHOICE_FIELDS[target].choices)
+            errors.append(
+                _("%(column)s: “%(value)s” is not one of %(choices)s.")
+                % {"column": _quote(sources[target]), "value": value, "choices": labels}
+            )
+        return code
+    if target == "country":
+        code = country_code(value)
+        if not code:
+            errors.append(
+                _(
+                    "%(column)s: “%(value)s” is not a country we know: write its name "
+                    "(German or English) or its two-letter code, e.g. DE."
+                )
+                % {"column": _quote(sources[target]), "value": value}
+            )
+            return None
+        return code
+    if target == "payment_terms_days":
+        digits = re.search(r"\d+", value)
+        return digits.group() if digits else value
+    return value
+
+
+def _tags(row: ImportRow, values: dict[str, str], sources: dict[str, list[str]]) -> None:
+    """Set the row's tags from the tags cell (Google's system groups left out)."""
+    if not values.get("tags"):
+        return
+    names = [
+        part
+        for part in re.split(r"\s*(?::::|[,;|])\s*", values["tags"])
+        if part and not part.startswith("*")  # Google's system groups (* myContacts)
+    ]
+    try:
+        row.tags = clean_tag_names(", ".join(names))
+    except Exception as exc:  # ValidationError
+        row.errors.append(f"{_quote(sources['tags'])}: {' '.join(exc.messages)}")
+
+
+def _contact(
+    row: ImportRow, values: dict[str, str], sources: dict[str, list[str]], contact_person: str
+) -> None:
+    """Set the row's contact person, checked by the contact form (its errors name the columns)."""
+    company = values.get("company", "")
+    contact = {
+        "name": contact_person,
+        "role": values.get("contact_role", ""),
+        "email": values.get("contact_email", "") or (values.get("email", "") if company else ""),
+        "phone": values.get("contact_phone", ""),
+    }
+    if not (contact["name"] or values.get("contact_email") or values.get("contact_phone")):
+        return
+    contact["name"] = contact["name"] or row.data.get("name", "")
+    contact_form = ContactForm(data={**contact, "is_primary": True})
+    if contact_form.is_valid():
+        row.contact = {**contact, "is_primary": True}
+        return
+    contact_sources = {
+        "name": sources.get("contact_name") or sources.get("first_name", []),
+        "role": sources.get("contact_role", []),
+        "email": sources.get("contact_email") or sources.get("email", []),
+        "phone": sources.get("contact_phone", []),
+    }
+    for name, errors in contact_form.errors.items():
+        label = _quote(contact_sources.get(name, [])) or str(TARGETS["contact_name"])
+        row.errors.extend(f"{label}: {error}" for error in errors)
+
+
 def _row(
     line: int,
     values: dict[str, str],
@@ -180,24 +223,10 @@ def _row(
     aliases: dict[str, dict[str, str]],
 ) -> ImportRow:
     row = ImportRow(line=line)
-    person = " ".join(filter(None, [values.get("first_name"), values.get("last_name")]))
     company = values.get("company", "")
-    name = values.get("name", "")
     data: dict[str, Any] = {}
     given: set[str] = set()
-    if company:
-        data["name"] = company
-        data["kind"] = Client.Kind.COMPANY
-        contact_person = values.get("contact_name") or person or (name if name != company else "")
-        given.update({"name", "kind"})
-    else:
-        data["name"] = name or person
-        contact_person = values.get("contact_name", "")
-        if data["name"]:
-            given.add("name")
-        if values.get("kind") is None and (person or _is_title_word(values.get("salutation", ""))):
-            data["kind"] = Client.Kind.PERSON
-            given.add("kind")
+    contact_person = _names(values, data, given)
     last_name = (
         values.get("last_name")
         or ((contact_person if company else data["name"]).split()[-1:] or [""])[0]
@@ -210,33 +239,9 @@ def _row(
             continue
         if target == "kind" and company:
             continue
-        value = values[target]
-        if target in CHOICE_FIELDS:
-            code = aliases[target].get(value.casefold()) or aliases[target].get(
-                re.sub(r"[^a-z]", "", value.casefold())
-            )
-            if code is None:
-                labels = ", ".join(str(label) for _value, label in CHOICE_FIELDS[target].choices)
-                row.errors.append(
-                    _("%(column)s: “%(value)s” is not one of %(choices)s.")
-                    % {"column": _quote(sources[target]), "value": value, "choices": labels}
-                )
-                continue
-            value = code
-        elif target == "country":
-            value = country_code(value)
-            if not value:
-                row.errors.append(
-                    _(
-                        "%(column)s: “%(value)s” is not a country we know: write its name "
-                        "(German or English) or its two-letter code, e.g. DE."
-                    )
-                    % {"column": _quote(sources[target]), "value": values[target]}
-                )
-                continue
-        elif target == "payment_terms_days":
-            digits = re.search(r"\d+", value)
-            value = digits.group() if digits else value
+        value = _field_value(target, values[target], sources, aliases, row.errors)
+        if value is None:
+            continue
         data[target] = value
         given.add(target)
     if "language" not in given and data.get("country"):
@@ -249,37 +254,8 @@ def _row(
         )
     row.data = data
     row.given = [name for name in CLIENT_EDITABLE_FIELDS if name in given]
-    if values.get("tags"):
-        names = [
-            part
-            for part in re.split(r"\s*(?::::|[,;|])\s*", values["tags"])
-            if part and not part.startswith("*")  # Google's system groups (* myContacts)
-        ]
-        try:
-            row.tags = clean_tag_names(", ".join(names))
-        except Exception as exc:  # ValidationError
-            row.errors.append(f"{_quote(sources['tags'])}: {' '.join(exc.messages)}")
-    contact = {
-        "name": contact_person,
-        "role": values.get("contact_role", ""),
-        "email": values.get("contact_email", "") or (values.get("email", "") if company else ""),
-        "phone": values.get("contact_phone", ""),
-    }
-    if contact["name"] or values.get("contact_email") or values.get("contact_phone"):
-        contact["name"] = contact["name"] or data.get("name", "")
-        contact_form = ContactForm(data={**contact, "is_primary": True})
-        if contact_form.is_valid():
-            row.contact = {**contact, "is_primary": True}
-        else:
-            contact_sources = {
-                "name": sources.get("contact_name") or sources.get("first_name", []),
-                "role": sources.get("contact_role", []),
-                "email": sources.get("contact_email") or sources.get("email", []),
-                "phone": sources.get("contact_phone", []),
-            }
-            for name, errors in contact_form.errors.items():
-                label = _quote(contact_sources.get(name, [])) or str(TARGETS["contact_name"])
-                row.errors.extend(f"{label}: {error}" for error in errors)
+    _tags(row, values, sources)
+    _contact(row, values, sources, contact_person)
     return row
 
 
@@ -326,7 +302,7 @@ def _defaults() -> dict[str, Any]:
 
 def import_rows_build(*, user: Any, table: Table, mapping: dict[str, str]) -> list[ImportRow]:
     """Return what the import would do with each row of ``table``. Read-only (a few queries)."""
-    aliases = {name: _aliases(name) for name in CHOICE_FIELDS}
+    aliases = {name: choice_words(name) for name in CHOICE_FIELDS}
     prepared = []
     for line, cells in zip(table.lines, table.rows, strict=True):
         values, sources = _cells(cells, mapping, table.headers)
@@ -447,58 +423,3 @@ def import_commit(
             )
             result.updated += 1
     return result
-
-
-# --- Uploads and presets --------------------------------------------------------------------
-
-UPLOAD_MAX_AGE = datetime.timedelta(days=1)
-
-
-def import_upload_store(
-    *, user: Any, filename: str, content: bytes, table: Table, detection: Detection
-) -> ImportUpload:
-    """Keep an uploaded file for the mapping and preview steps; return it.
-
-    Replaces the freelancer's earlier unfinished upload and sweeps everybody's uploads older than
-    a day (so abandoned files do not pile up). Not idempotent: each call stores a new upload.
-    """
-    with transaction.atomic():
-        ImportUpload.objects.filter(owner=user).delete()
-        ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_MAX_AGE).delete()
-        return ImportUpload.objects.create(
-            owner=user,
-            filename=filename[:200],
-            content=content,
-            file_kind=table.kind,
-            # A known format's key (translated when shown), or the preset's name.
-            detected_format=(detection.format_key or detection.format_label)[:40],
-            mapping=detection.mapping,
-            mapping_done=detection.certain,
-        )
-
-
-def import_mapping_save(
-    *, upload: ImportUpload, table: Table, mapping: dict[str, str], preset_name: str = ""
-) -> ImportUpload:
-    """Store the freelancer's mapping on the upload and, with a name, as a preset. Idempotent."""
-    with transaction.atomic():
-        upload.mapping = mapping
-        upload.mapping_done = True
-        if preset_name:
-            upload.detected_format = preset_name[:40]
-            words = [normalise(header) for header in table.headers]
-            ImportPreset.objects.update_or_create(
-                owner=upload.owner,
-                name__iexact=preset_name,
-                defaults={
-                    "name": preset_name,
-                    "headers": words,
-                    "mapping": {
-                        words[int(index)]: target
-                        for index, target in mapping.items()
-                        if int(index) < len(words)
-                    },
-                },
-            )
-        upload.save(update_fields=["mapping", "mapping_done", "detected_format", "updated_at"])
-    return upload

@@ -36,10 +36,9 @@ from .import_rows import (
     UPDATE,
     ImportRefused,
     import_commit,
-    import_mapping_save,
     import_rows_build,
-    import_upload_store,
 )
+from .import_uploads import import_mapping_save, import_upload_store
 from .models import Client, ImportPreset, ImportUpload
 
 PREVIEW_ROWS = 500

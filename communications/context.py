@@ -97,6 +97,25 @@ def invoice_context(
     }
 
 
+def _invoices_context(
+    invoice: Any, invoices: Iterable[Any], language: str, today: datetime.date
+) -> dict[str, Any]:
+    """Return the invoice (the first of ``invoices``, else ``invoice``), all of them and the
+    total due in their currency."""
+    invoice_rows = [invoice_context(item, language, today) for item in invoices]
+    if invoice is not None and not invoice_rows:
+        invoice_rows = [invoice_context(invoice, language, today)]
+    currency = invoice.currency if invoice is not None else "EUR"
+    if invoices:
+        currency = next(iter(invoices)).currency
+    total_due = sum((item.amount_due for item in (invoices or ([invoice] if invoice else []))), 0)
+    return {
+        "invoice": invoice_rows[0] if invoice_rows else {},
+        "invoices": invoice_rows,
+        "total_due": format_money(total_due, currency, language) if invoice_rows else "",
+    }
+
+
 def message_context(
     *,
     client: Any,
@@ -120,13 +139,6 @@ def message_context(
     """Return the template context for one message to ``client`` (plain values only)."""
     language = client.language
     tone = client.tone
-    invoice_rows = [invoice_context(item, language, today) for item in invoices]
-    if invoice is not None and not invoice_rows:
-        invoice_rows = [invoice_context(invoice, language, today)]
-    currency = invoice.currency if invoice is not None else "EUR"
-    if invoices:
-        currency = next(iter(invoices)).currency
-    total_due = sum((item.amount_due for item in (invoices or ([invoice] if invoice else []))), 0)
     context: dict[str, Any] = {
         "client": client_context(client),
         "tone": tone.as_context(),
@@ -137,9 +149,7 @@ def message_context(
         "next_milestones": [milestone_context(m, language, today) for m in next_milestones],
         "needed_from_client": list(needed_from_client),
         "milestone": milestone_context(milestone, language, today) if milestone else {},
-        "invoice": invoice_rows[0] if invoice_rows else {},
-        "invoices": invoice_rows,
-        "total_due": format_money(total_due, currency, language) if invoice_rows else "",
+        **_invoices_context(invoice, invoices, language, today),
         "level": level or "",
         "reminders_sent": [date_text(day, language) for day in reminders_sent],
         "pay_by": date_text(pay_by, language),

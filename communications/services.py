@@ -110,6 +110,30 @@ def _attachments(kind: str, links: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
+def _compose_context(
+    client: Client, links: dict[str, Any], *, body: str, extra_context: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Return the template context of a composed message: the client, what ``links`` name
+    (the project with its milestones and the next three), the body and ``extra_context``."""
+    project = links.get("project")
+    milestones = list(project.milestones.all()) if project is not None else None
+    upcoming = sorted((m for m in milestones or () if not m.done_on), key=lambda m: m.expected_on)
+    context = message_context(
+        client=client,
+        today=timezone.localdate(),
+        project=project,
+        milestones=milestones,
+        next_milestones=upcoming[:3],
+        milestone=links.get("milestone"),
+        invoice=links.get("invoice"),
+        offer=links.get("offer"),
+        change_request=links.get("change_request"),
+        body=body,
+    )
+    context.update(extra_context or {})
+    return context
+
+
 def message_compose(
     *,
     kind: str,
@@ -132,23 +156,7 @@ def message_compose(
     existing = Message.objects.filter(owner_id=client.owner_id, dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
-    today = timezone.localdate()
-    project = links.get("project")
-    milestones = list(project.milestones.all()) if project is not None else None
-    upcoming = sorted((m for m in milestones or () if not m.done_on), key=lambda m: m.expected_on)
-    context = message_context(
-        client=client,
-        today=today,
-        project=project,
-        milestones=milestones,
-        next_milestones=upcoming[:3],
-        milestone=links.get("milestone"),
-        invoice=links.get("invoice"),
-        offer=links.get("offer"),
-        change_request=links.get("change_request"),
-        body=body,
-    )
-    context.update(extra_context or {})
+    context = _compose_context(client, links, body=body, extra_context=extra_context)
     tone = client.tone
     rendered = message_render(
         owner_id=client.owner_id, kind=kind, language=tone.language, form=tone.form, context=context

@@ -133,7 +133,7 @@ def _import_upload(user: User) -> Any:
     """An unfinished import of a hand-made sheet (the mapping and preview pages show it)."""
     from clients.import_fields import mapping_detect
     from clients.import_files import table_read
-    from clients.import_rows import import_upload_store
+    from clients.import_uploads import import_upload_store
 
     raw = b"Name;E-Mail;Sprache;Anrede\nAnna Schulz;anna@example.de;en;du\nB;kaputt;;\n"
     table = table_read(raw=raw)

@@ -13,14 +13,14 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from banking import services
+from banking import decisions, services
 from banking.tests.statements import Entry, Tx, camt
 from clients.models import Client
 from clients.tests.factories import ClientFactory
 from communications.models import PENDING_STATUSES, Message
 from communications.planners.reminders import reminders_plan
 from projects.models import Invoice, Payment
-from projects.services.invoices import invoice_record_payment
+from projects.services.payments import invoice_record_payment
 from timeline.models import Activity
 
 from .conftest import open_invoice
@@ -136,7 +136,7 @@ def test_it_books_several_payments_of_one_invoice_in_one_statement(
     # Each instalment is a partial payment: proposed, then booked one by one on confirmation.
     assert invoice.status == Invoice.Status.OPEN
     for entry in alice_entries(alice):
-        services.entry_book(entry=entry, allocations=services.entry_proposal(entry))
+        decisions.entry_book(entry=entry, allocations=decisions.entry_proposal(entry))
     invoice.refresh_from_db()
     assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("300.00"))
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from banking import services
+from banking import decisions, services
 from banking.models import Allocation, BankAccount, BankEntry, KnownAccount, StatementImport
 from banking.tests.statements import Entry, Tx, camt
 from clients.models import Client
@@ -140,7 +140,7 @@ def test_it_proposes_a_partial_payment_and_books_it_on_confirmation(
     statement = run(alice, "camt053_sparkasse.xml")
     entry = statement.entries.get(state=State.PROPOSED)
 
-    services.entry_book(entry=entry, allocations=services.entry_proposal(entry))
+    decisions.entry_book(entry=entry, allocations=decisions.entry_proposal(entry))
 
     entry.refresh_from_db()
     assert entry.state == State.CONFIRMED
@@ -149,8 +149,8 @@ def test_it_proposes_a_partial_payment_and_books_it_on_confirmation(
     invoice = refreshed(invoices["2026-0045"])
     assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PARTLY_PAID, Decimal(1000))
     assert KnownAccount.objects.filter(iban=INITECH_IBAN, client__name="Initech Ltd").exists()
-    with pytest.raises(services.BankingError, match="already decided"):
-        services.entry_book(entry=entry, allocations=[(invoice, Decimal(1))])
+    with pytest.raises(decisions.BankingError, match="already decided"):
+        decisions.entry_book(entry=entry, allocations=[(invoice, Decimal(1))])
     assert Payment.objects.filter(invoice=invoice).count() == 1
 
 
@@ -444,18 +444,18 @@ def test_it_refuses_a_correction_that_pays_more_than_received_or_another_currenc
     entry = statement.entries.get()
     usd = open_invoice(initech, "2026-0061", "100.00", currency="USD")
 
-    with pytest.raises(services.BankingError, match="more than the payment"):
-        services.entry_book(
+    with pytest.raises(decisions.BankingError, match="more than the payment"):
+        decisions.entry_book(
             entry=entry,
             allocations=[
                 (invoices["2026-0042"], Decimal("60.00")),
                 (invoices["2026-0043"], Decimal("60.00")),
             ],
         )
-    with pytest.raises(services.BankingError, match="USD"):
-        services.entry_book(entry=entry, allocations=[(usd, Decimal("100.00"))])
+    with pytest.raises(decisions.BankingError, match="USD"):
+        decisions.entry_book(entry=entry, allocations=[(usd, Decimal("100.00"))])
 
-    booked = services.entry_book(entry=entry, allocations=[(invoices["2026-0042"], Decimal(60))])
+    booked = decisions.entry_book(entry=entry, allocations=[(invoices["2026-0042"], Decimal(60))])
     assert (booked.state, booked.excess, booked.needs_attention) == (
         State.CONFIRMED,
         Decimal("40.00"),
@@ -469,8 +469,8 @@ def test_it_refuses_another_freelancers_invoice_in_a_correction(
     entry = import_entries(alice, credit("100.00", "", name="Unknown")).entries.get()
     bobs = open_invoice(globex, "2026-0099", "100.00")
 
-    with pytest.raises(services.BankingError, match="your invoices"):
-        services.entry_book(entry=entry, allocations=[(bobs, Decimal("100.00"))])
+    with pytest.raises(decisions.BankingError, match="your invoices"):
+        decisions.entry_book(entry=entry, allocations=[(bobs, Decimal("100.00"))])
     assert refreshed(bobs).status == Invoice.Status.OPEN
 
 
@@ -478,8 +478,8 @@ def test_it_dismisses_and_acknowledges_entries(alice: Any, invoices: dict[str, I
     statement = run(alice, "camt053_sparkasse.xml")
     proposal = statement.entries.get(state=State.PROPOSED)
 
-    services.entry_dismiss(entry=proposal)
-    services.entry_dismiss(entry=proposal)  # safe twice
+    decisions.entry_dismiss(entry=proposal)
+    decisions.entry_dismiss(entry=proposal)  # safe twice
 
     proposal.refresh_from_db()
     assert proposal.state == State.DISMISSED
@@ -489,7 +489,7 @@ def test_it_dismisses_and_acknowledges_entries(alice: Any, invoices: dict[str, I
     ).entries
     note = overpaid.get()
     assert note.needs_attention
-    services.entry_acknowledge(entry=note)
+    decisions.entry_acknowledge(entry=note)
     assert not BankEntry.objects.to_review().exists()
 
 

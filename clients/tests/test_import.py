@@ -309,7 +309,7 @@ def test_it_ignores_unknown_columns_instead_of_refusing_the_file(alice: Any) -> 
 
 
 def test_it_applies_a_saved_preset_to_files_with_the_same_headers(alice: Any, bob: Any) -> None:
-    from clients.import_rows import import_mapping_save, import_upload_store
+    from clients.import_uploads import import_mapping_save, import_upload_store
 
     raw = b"Wer;Post\nAcme;info@acme.example\n"
     table = table_read(raw=raw)

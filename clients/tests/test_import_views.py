@@ -150,7 +150,7 @@ def test_it_offers_a_template_in_the_interface_language(
 def test_its_steps_are_owner_only(alice: Any, bob: Any) -> None:
     from clients.import_fields import mapping_detect
     from clients.import_files import table_read
-    from clients.import_rows import import_upload_store
+    from clients.import_uploads import import_upload_store
 
     raw = (DATA / "handmade.csv").read_bytes()
     table = table_read(raw=raw)

@@ -97,6 +97,14 @@ def _last_updates(project_ids: list[int]) -> dict[int, datetime.datetime]:
     )
 
 
+def _milestones_of(project_ids: list[int]) -> dict[int, list[Milestone]]:
+    """Return each project's milestones (one query)."""
+    milestones: dict[int, list[Milestone]] = defaultdict(list)
+    for milestone in Milestone.objects.filter(project_id__in=project_ids):
+        milestones[milestone.project_id].append(milestone)
+    return milestones
+
+
 def _waiting_offers(project_ids: list[int]) -> dict[int, list[str]]:
     """Return the numbers of each project's offers that wait for the client's answer."""
     waiting: dict[int, list[str]] = defaultdict(list)
@@ -105,6 +113,12 @@ def _waiting_offers(project_ids: list[int]) -> dict[int, list[str]]:
     ).values_list("project_id", "number"):
         waiting[project_id].append(number)
     return waiting
+
+
+def _needed_from_client(numbers: list[str], language: str) -> list[str]:
+    """Return what the client is asked for: the approval of each waiting offer."""
+    wording = "Freigabe des Angebots {}" if language == "de" else "Approval of offer {}"
+    return [wording.format(number) for number in numbers]
 
 
 class _Events:
@@ -139,18 +153,15 @@ class _Events:
             self.invoices[invoice.project_id].append(invoice)
 
 
-def _news(
-    *,
-    project: Project,
+def _milestones_moved(
     milestones: list[Milestone],
-    events: _Events,
-    since: datetime.datetime,
+    moved_titles: set[str],
     since_date: datetime.date,
     today: datetime.date,
     language: str,
-) -> dict[str, Any]:
-    """Return what changed for ``project`` since ``since`` that the client would care about."""
-    moved_titles = {title for when, title in events.moved[project.pk] if when > since}
+) -> tuple[list[dict], list[dict]]:
+    """Return the open milestones now at risk or late (moved, or late since ``since_date``)
+    and those moved back on track."""
     moved, back = [], []
     for m in milestones:
         if m.done_on:
@@ -163,6 +174,22 @@ def _news(
             moved.append(milestone_context(m, language, today))
         elif state == Milestone.State.ON_TRACK and m.title in moved_titles:
             back.append(milestone_context(m, language, today))
+    return moved, back
+
+
+def _news(
+    *,
+    project: Project,
+    milestones: list[Milestone],
+    events: _Events,
+    since: datetime.datetime,
+    since_date: datetime.date,
+    today: datetime.date,
+    language: str,
+) -> dict[str, Any]:
+    """Return what changed for ``project`` since ``since`` that the client would care about."""
+    moved_titles = {title for when, title in events.moved[project.pk] if when > since}
+    moved, back = _milestones_moved(milestones, moved_titles, since_date, today, language)
     changes = [c for c in events.changes[project.pk] if c.decided_at > since]
     revisions = events.revisions[project.pk]
     new_revisions = [r for r in revisions if r.created_at > since]
@@ -205,15 +232,42 @@ def _news(
     }
 
 
+def _milestone_sets(
+    milestones: list[Milestone], since_date: datetime.date, today: datetime.date
+) -> tuple[list[Milestone], list[Milestone], list[Milestone]]:
+    """Return the milestones done since ``since_date``, the next three open ones and those at
+    risk or late."""
+    done = [m for m in milestones if m.done_on and m.done_on > since_date]
+    upcoming = sorted((m for m in milestones if not m.done_on), key=lambda m: m.expected_on)[:3]
+    at_risk = [
+        m
+        for m in milestones
+        if m.state_on(today) in {Milestone.State.AT_RISK, Milestone.State.LATE}
+    ]
+    return done, upcoming, at_risk
+
+
+# News entries that are numbers, not lists: only ``revisions_new`` counts as news.
+_COUNTS = frozenset({"revisions_new", "revisions_used", "revisions_agreed"})
+
+
+def _has_news(news: dict[str, Any], *, is_first: bool, done: list[Milestone]) -> bool:
+    """Return whether the update has something to tell: the first one always does."""
+    return (
+        is_first
+        or bool(done)
+        or any(value for key, value in news.items() if key not in _COUNTS)
+        or bool(news["revisions_new"])
+    )
+
+
 def _status_updates_write(
     projects: list[Project], today: datetime.date, now: datetime.datetime
 ) -> int:
     """Render and insert the updates of ``projects``; return how many rows were created."""
     project_ids = [project.pk for project in projects]
     last_update = _last_updates(project_ids)
-    milestones: dict[int, list[Milestone]] = defaultdict(list)
-    for milestone in Milestone.objects.filter(project_id__in=project_ids):
-        milestones[milestone.project_id].append(milestone)
+    milestones = _milestones_of(project_ids)
     waiting_offers = _waiting_offers(project_ids)
     first_contact = now - datetime.timedelta(days=7)
     events = _Events(project_ids, min([*last_update.values(), first_contact]))
@@ -226,21 +280,7 @@ def _status_updates_write(
         is_first = last is None
         since = last or first_contact
         since_date = rules.local_date(since)
-        done = [m for m in milestones[project.pk] if m.done_on and m.done_on > since_date]
-        upcoming = sorted(
-            (m for m in milestones[project.pk] if not m.done_on), key=lambda m: m.expected_on
-        )[:3]
-        at_risk = [
-            m
-            for m in milestones[project.pk]
-            if m.state_on(today) in {Milestone.State.AT_RISK, Milestone.State.LATE}
-        ]
-        needs = [
-            (
-                "Freigabe des Angebots {}" if client.language == "de" else "Approval of offer {}"
-            ).format(number)
-            for number in waiting_offers[project.pk]
-        ]
+        done, upcoming, at_risk = _milestone_sets(milestones[project.pk], since_date, today)
         context = batch.context(
             client,
             today,
@@ -248,7 +288,7 @@ def _status_updates_write(
             milestones=milestones[project.pk],
             done_milestones=done,
             next_milestones=upcoming,
-            needed_from_client=needs,
+            needed_from_client=_needed_from_client(waiting_offers[project.pk], client.language),
         )
         news = _news(
             project=project,
@@ -259,18 +299,13 @@ def _status_updates_write(
             today=today,
             language=client.language,
         )
-        context["news"] = news
-        context["is_first_update"] = is_first
-        context["at_risk_milestones"] = [
-            milestone_context(m, client.language, today) for m in at_risk
-        ]
-        has_news = (
-            is_first
-            or bool(done)
-            or any(value for key, value in news.items() if key not in _COUNTS)
-            or bool(news["revisions_new"])
+        has_news = _has_news(news, is_first=is_first, done=done)
+        context.update(
+            news=news,
+            is_first_update=is_first,
+            at_risk_milestones=[milestone_context(m, client.language, today) for m in at_risk],
+            has_news=has_news,
         )
-        context["has_news"] = has_news
         skip = not has_news and rules.nothing_new == "skip"
         batch.add(
             client=client,
@@ -283,7 +318,3 @@ def _status_updates_write(
             project=project,
         )
     return len(batch.save())
-
-
-# News entries that are numbers, not lists: only ``revisions_new`` counts as news.
-_COUNTS = frozenset({"revisions_new", "revisions_used", "revisions_agreed"})

@@ -296,7 +296,7 @@ def test_it_withdraws_unsent_reminders_when_a_client_is_paused(
 
 
 def test_it_syncs_reminders_with_a_payment_through_the_projects_service(invoice: Invoice) -> None:
-    from projects.services.invoices import invoice_mark_paid, invoice_record_payment
+    from projects.services.payments import invoice_mark_paid, invoice_record_payment
 
     plan(DUE + datetime.timedelta(days=3))
     invoice_record_payment(

@@ -59,46 +59,21 @@ def invoices_create(
     return [plan[0] for plan in plans] + stornos
 
 
-def _plan(
-    context: DemoContext,
-    project: Project,
-    index: int,
-    accepted: dict[int, Offer],
-    lines_by_project: dict[int, list[OfferLine]],
-) -> Plan | None:
-    """Return the project's invoice (not saved) and its fate, or None for no invoice."""
-    rng, today = context.rng, context.today
-    if project.status not in {Status.DELIVERED, Status.CLOSED, Status.ACTIVE}:
-        return None
-    if project.status == Status.ACTIVE and index % 4:
-        return None
-    issued = min(project.deadline_on, today - rng.randint(1, 40) * DAY)
+def _fate(project: Project, index: int) -> str:
+    """Return what becomes of the project's invoice: paid or cancelled when the project is
+    closed, overdue, partly paid or open when delivered, open while active."""
     if project.status == Status.CLOSED:
-        fate = "cancelled" if index % 11 == 7 else "paid"
-    elif project.status == Status.DELIVERED:
-        fate = ["overdue", "partly_paid", "open"][index % 3]
-    else:
-        fate = "open"
-    if fate == "open":
-        issued = today - rng.randint(0, 5) * DAY
-    invoice = Invoice(
-        owner=context.user,
-        project=project,
-        client=project.client,
-        offer=accepted.get(project.pk),
-        issued_on=issued,
-        delivery_from=min(project.start_on, issued),
-        delivery_to=min(project.deadline_on, issued),
-        due_on=issued + project.payment_terms_days * DAY,
-        currency=project.currency,
-        is_vat_exempt=project.is_vat_exempt,
-        status=Invoice.Status.OPEN,
-    )
-    if fate == "overdue":
-        invoice.issued_on = today - (project.payment_terms_days + rng.randint(3, 40)) * DAY
-        invoice.due_on = invoice.issued_on + project.payment_terms_days * DAY
-        invoice.delivery_to = min(invoice.delivery_to, invoice.issued_on)
-        invoice.delivery_from = min(invoice.delivery_from, invoice.delivery_to)
+        return "cancelled" if index % 11 == 7 else "paid"
+    if project.status == Status.DELIVERED:
+        return ["overdue", "partly_paid", "open"][index % 3]
+    return "open"
+
+
+def _invoice_lines(
+    invoice: Invoice, project: Project, index: int, lines_by_project: dict[int, list[OfferLine]]
+) -> list[InvoiceLine]:
+    """Return the invoice's lines (the accepted offer's, else the project pricing), now and then
+    with a goodwill credit."""
     lines = [
         InvoiceLine(invoice=invoice, **{name: getattr(line, name) for name in LINE_FIELDS})
         for line in lines_by_project.get(project.pk) or []
@@ -122,7 +97,45 @@ def _plan(
                 vat_rate=first.vat_rate,
             )
         )
-    return invoice, lines, fate
+    return lines
+
+
+def _plan(
+    context: DemoContext,
+    project: Project,
+    index: int,
+    accepted: dict[int, Offer],
+    lines_by_project: dict[int, list[OfferLine]],
+) -> Plan | None:
+    """Return the project's invoice (not saved) and its fate, or None for no invoice."""
+    rng, today = context.rng, context.today
+    if project.status not in {Status.DELIVERED, Status.CLOSED, Status.ACTIVE}:
+        return None
+    if project.status == Status.ACTIVE and index % 4:
+        return None
+    issued = min(project.deadline_on, today - rng.randint(1, 40) * DAY)
+    fate = _fate(project, index)
+    if fate == "open":
+        issued = today - rng.randint(0, 5) * DAY
+    invoice = Invoice(
+        owner=context.user,
+        project=project,
+        client=project.client,
+        offer=accepted.get(project.pk),
+        issued_on=issued,
+        delivery_from=min(project.start_on, issued),
+        delivery_to=min(project.deadline_on, issued),
+        due_on=issued + project.payment_terms_days * DAY,
+        currency=project.currency,
+        is_vat_exempt=project.is_vat_exempt,
+        status=Invoice.Status.OPEN,
+    )
+    if fate == "overdue":
+        invoice.issued_on = today - (project.payment_terms_days + rng.randint(3, 40)) * DAY
+        invoice.due_on = invoice.issued_on + project.payment_terms_days * DAY
+        invoice.delivery_to = min(invoice.delivery_to, invoice.issued_on)
+        invoice.delivery_from = min(invoice.delivery_from, invoice.delivery_to)
+    return invoice, _invoice_lines(invoice, project, index, lines_by_project), fate
 
 
 def _settle(

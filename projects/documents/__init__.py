@@ -1,7 +1,7 @@
 """Offer and invoice documents: what they say, the PDF rendered from it, the frozen copy.
 
-- ``content``: labels, default texts, money, the snapshot (frozen data) and the template
-  context in the client's language;
+- ``labels``: labels, VAT notes and default texts in the client's language;
+- ``content``: money, the snapshot (frozen data) and the template context;
 - ``rendering``: the PDF, rendered from that data with WeasyPrint;
 - ``frozen``: the PDF of a sent offer or an issued invoice, rendered once, stored and served.
 
@@ -10,10 +10,7 @@ Callers import from the package (``from projects import documents``).
 
 from .content import (
     CENT,
-    LABELS,
-    SMALL_BUSINESS_NOTE,
     buyer_data,
-    default_texts,
     document_context,
     invoice_data,
     invoice_snapshot,
@@ -24,6 +21,7 @@ from .content import (
     totals_by_rate,
 )
 from .frozen import document_freeze, invoice_pdf, offer_pdf
+from .labels import LABELS, SMALL_BUSINESS_NOTE, default_texts
 from .rendering import invoice_pdf_render, offer_pdf_render
 
 __all__ = [

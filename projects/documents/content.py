@@ -1,14 +1,15 @@
-"""What offer and invoice documents say: labels, texts, money, the frozen data (snapshot).
+"""What offer and invoice documents say: money, the frozen data (snapshot), the template
+context (labels and default texts: ``labels``).
 
 A document is rendered from a plain, JSON-friendly dict, never from live rows: a sent offer and
 an issued invoice carry that dict in ``snapshot``, so rendering them again gives the same text
 even after the client, the profile or the project changed. Drafts build the dict on the fly.
-Labels are in the client's language (data, not gettext: the document speaks to the client).
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -16,186 +17,9 @@ from crm.countries import address_country_line
 from crm.templatetags.crm_format import format_document_date, format_money
 
 from ..models import Invoice, Offer, Project
+from .labels import LABELS, SMALL_BUSINESS_NOTE, VAT_NOTES
 
 CENT = Decimal("0.01")
-SMALL_BUSINESS_NOTE = {
-    "de": "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet.",
-    "en": "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet. "
-    "(Small business: no VAT is charged under section 19 of the German VAT Act.)",
-}
-# § 14a UStG: the note an invoice without German VAT must carry, by VAT treatment.
-VAT_NOTES = {
-    "reverse_charge": {
-        "de": "Steuerschuldnerschaft des Leistungsempfängers (§ 13b UStG).",
-        "en": "Reverse charge: VAT is payable by the recipient of the service "
-        "(Steuerschuldnerschaft des Leistungsempfängers, Art. 196 VAT Directive).",
-    },
-    "export": {
-        "de": "Nicht im Inland steuerbare Leistung (Leistungsort im Drittland, § 3a Abs. 2 UStG).",
-        "en": "Not subject to German VAT: the place of supply is outside the EU "
-        "(section 3a (2) German VAT Act).",
-    },
-}
-
-LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "offer": "Angebot",
-        "invoice": "Rechnung",
-        "cancellation": "Stornorechnung",
-        "cancels": "Storniert Rechnung Nr.",
-        "draft": "ENTWURF",
-        "text_replaced": "Hinweis: Der Text enthielt unsichtbare Steuerzeichen (etwa aus Word oder "
-        "einem PDF kopiert); sie wurden für dieses Dokument entfernt.",
-        "number": "Nummer",
-        "version": "Version",
-        "date": "Datum",
-        "valid_until": "Gültig bis",
-        "issue_date": "Rechnungsdatum",
-        "delivery_period": "Leistungszeitraum",
-        "due": "Fällig am",
-        "customer": "Kunde",
-        "scope_in": "Leistungsumfang",
-        "scope_out": "Nicht im Leistungsumfang",
-        "acceptance": "Abnahmekriterien",
-        "revisions": "Korrekturschleifen",
-        "revisions_text": "{n} Korrekturschleifen sind im Preis enthalten.",
-        "milestones": "Meilensteine",
-        "pos": "Pos.",
-        "description": "Beschreibung",
-        "quantity": "Menge",
-        "unit": "Einheit",
-        "unit_price": "Einzelpreis",
-        "vat_rate": "USt.",
-        "amount": "Betrag",
-        "net_total": "Summe netto",
-        "net_at": "Netto zu {rate} % USt.",
-        "vat_at": "zzgl. {rate} % USt.",
-        "gross_total": "Gesamtbetrag",
-        "payment_terms": "Zahlungsbedingungen",
-        "payment_terms_text": "Zahlbar innerhalb von {days} Tagen ohne Abzug.",
-        "pay_until": "Bitte überweisen Sie den Betrag bis zum {date} auf das unten genannte Konto.",
-        "pay_until_du": "Bitte überweise den Betrag bis zum {date} auf das unten genannte Konto.",
-        "tax_number": "Steuernummer",
-        "vat_id": "USt-IdNr.",
-        "buyer_vat_id": "USt-IdNr. Kunde",
-        "bank": "Bank",
-        "page": "Seite",
-        "of": "von",
-        "due_on_label": "Fälligkeit",
-        "reference": "Verwendungszweck",
-        "discount": "Nachlass",
-        "goodwill": "Kulanz",
-    },
-    "en": {
-        "offer": "Offer",
-        "invoice": "Invoice",
-        "cancellation": "Cancellation invoice",
-        "cancels": "Cancels invoice no.",
-        "draft": "DRAFT",
-        "text_replaced": "Note: the text held invisible control characters (pasted from Word or "
-        "a PDF, say); they were removed for this document.",
-        "number": "Number",
-        "version": "Version",
-        "date": "Date",
-        "valid_until": "Valid until",
-        "issue_date": "Invoice date",
-        "delivery_period": "Delivery period",
-        "due": "Due on",
-        "customer": "Customer",
-        "scope_in": "Scope of work",
-        "scope_out": "Not included",
-        "acceptance": "Acceptance criteria",
-        "revisions": "Revision rounds",
-        "revisions_text": "{n} revision rounds are included in the price.",
-        "milestones": "Milestones",
-        "pos": "No.",
-        "description": "Description",
-        "quantity": "Qty",
-        "unit": "Unit",
-        "unit_price": "Unit price",
-        "vat_rate": "VAT",
-        "amount": "Amount",
-        "net_total": "Net total",
-        "net_at": "Net at {rate} % VAT",
-        "vat_at": "VAT {rate} %",
-        "gross_total": "Total",
-        "payment_terms": "Payment terms",
-        "payment_terms_text": "Payable within {days} days without deduction.",
-        "pay_until": "Please transfer the amount by {date} to the account below.",
-        "pay_until_du": "Please transfer the amount by {date} to the account below.",
-        "tax_number": "Tax number",
-        "vat_id": "VAT ID",
-        "buyer_vat_id": "Customer VAT ID",
-        "bank": "Bank",
-        "page": "Page",
-        "of": "of",
-        "due_on_label": "Due",
-        "reference": "Reference",
-        "discount": "Discount",
-        "goodwill": "Goodwill",
-    },
-}
-
-
-def default_texts(*, client: Any, project_title: str = "") -> dict[str, str]:
-    """Return a well-written offer opening and closing in the client's language and tone.
-
-    Without the greeting and the closing formula: the document renders those from the client's
-    tone when it is built (``buyer_data``), so a client changed to "du" after the offer was
-    drafted is greeted as "du" when it is sent.
-    """
-    tone = client.tone
-    german = tone.language == "de"
-    if german and tone.is_formal:
-        intro = (
-            "vielen Dank für Ihr Interesse. "
-            f"Gern biete ich Ihnen {_quoted(project_title, 'de')}wie folgt an. "
-            "Der Leistungsumfang ist unten genau beschrieben, damit wir beide wissen, "
-            "was enthalten ist und was nicht."
-        )
-        closing = (
-            "Ich freue mich auf die Zusammenarbeit. Bei Fragen erreichen Sie mich jederzeit; "
-            "für Ihre Zusage genügt eine kurze Antwort."
-        )
-    elif german:
-        intro = (
-            "danke für deine Anfrage. "
-            f"Hier ist mein Angebot für {_quoted(project_title, 'de', article=False)}"
-            "mit genauem Leistungsumfang, damit wir beide wissen, was drin ist und was nicht."
-        )
-        closing = (
-            "Ich freue mich auf die Zusammenarbeit. Wenn du Fragen hast, melde dich einfach; "
-            "für deine Zusage reicht eine kurze Antwort."
-        )
-    elif tone.is_formal:
-        intro = (
-            "Thank you for your interest. "
-            f"I am pleased to offer {_quoted(project_title, 'en')}as set out below. "
-            "The scope is described in detail so that we both know what is included."
-        )
-        closing = (
-            "I look forward to working with you. Should you have any questions, please do not "
-            "hesitate to contact me; a short reply is enough to accept."
-        )
-    else:
-        intro = (
-            "Thanks for reaching out. Here is my offer for "
-            f"{_quoted(project_title, 'en', article=False)}"
-            "with the scope spelled out, so we both know what's in and what's out."
-        )
-        closing = (
-            "Looking forward to it. Any questions, just let me know; "
-            "a quick reply is all it takes to say yes."
-        )
-    return {"intro": intro, "closing": closing}
-
-
-def _quoted(title: str, language: str, *, article: bool = True) -> str:
-    if not title:
-        return ""
-    if language == "de":
-        return f"das Projekt „{title}“ " if article else f"„{title}“ "
-    return f"the project “{title}” " if article else f"“{title}” "
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,68 +223,60 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
 # Presentation
 
 
-def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") -> dict[str, Any]:
-    """Return the template context: the data plus formatted money and dates in its language."""
-    language = data["buyer"]["language"]
-    labels = LABELS[language]
-    currency = data["currency"]
+@dataclass(frozen=True)
+class _Formats:
+    """Money, dates and numbers as a document in ``language`` writes them."""
 
-    def money(value: Any) -> str:
-        return format_money(value, currency, language)
+    language: str
+    currency: str
+    country: str
 
-    def date(value: str) -> str:
+    def money(self, value: Any) -> str:
+        return format_money(value, self.currency, self.language)
+
+    def date(self, value: str) -> str:
         if not value:
             return ""
-        return format_document_date(
-            datetime.date.fromisoformat(value), language, data["buyer"].get("country", "")
-        )
+        return format_document_date(datetime.date.fromisoformat(value), self.language, self.country)
 
-    def number(value: str) -> str:
+    def number(self, value: str) -> str:
         text = f"{Decimal(value).normalize():f}"
-        return text.replace(".", ",") if language == "de" else text
+        return text.replace(".", ",") if self.language == "de" else text
 
-    def rate(value: str) -> str:
-        return number(value)
 
-    lines = [
+def _lines_display(data: dict[str, Any], fmt: _Formats, labels: dict[str, str]) -> list[dict]:
+    """Return the lines with their numbers formatted and the label of their kind."""
+    return [
         {
             **line,
             "index": index,
-            "quantity_display": number(line["quantity"]),
-            "unit_price_display": money(line["unit_price"]),
-            "vat_display": f"{rate(line['vat_rate'])} %",
-            "net_display": money(line["net"]),
+            "quantity_display": fmt.number(line["quantity"]),
+            "unit_price_display": fmt.money(line["unit_price"]),
+            "vat_display": f"{fmt.number(line['vat_rate'])} %",
+            "net_display": fmt.money(line["net"]),
             # A discount or goodwill credit is named as such ("Nachlass", "Kulanz").
             "kind_label": labels.get(line.get("kind", "item"), ""),
         }
         for index, line in enumerate(data["lines"], start=1)
     ]
-    totals = data["totals"]
-    rates = [
+
+
+def _rates_display(totals: dict[str, Any], fmt: _Formats, labels: dict[str, str]) -> list[dict]:
+    """Return net and VAT per VAT rate, labelled and formatted."""
+    return [
         {
-            "net_label": labels["net_at"].format(rate=rate(group["rate"])),
-            "vat_label": labels["vat_at"].format(rate=rate(group["rate"])),
-            "net": money(group["net"]),
-            "vat": money(group["vat"]),
+            "net_label": labels["net_at"].format(rate=fmt.number(group["rate"])),
+            "vat_label": labels["vat_at"].format(rate=fmt.number(group["rate"])),
+            "net": fmt.money(group["net"]),
+            "vat": fmt.money(group["vat"]),
         }
         for group in totals["rates"]
     ]
-    seller = data["seller"]
-    buyer = data["buyer"]
-    informal_de = language == "de" and buyer["form"] == "informal"
-    due = date(data.get("due_on", ""))
+
+
+def _address_lines(seller: dict[str, Any], buyer: dict[str, Any], language: str) -> dict:
+    """Return the seller's and the buyer's address lines (the buyer's country when abroad)."""
     return {
-        "doc": data,
-        "labels": labels,
-        "language": language,
-        "is_draft": is_draft,
-        "logo": logo,
-        "lines": lines,
-        "rates": rates,
-        "show_rates": len(rates) > 1 or not data["is_vat_exempt"],
-        "net_total": money(totals["net"]),
-        "vat_total": money(totals["vat"]),
-        "gross_total": money(totals["gross"]),
         "seller_lines": [
             line
             for line in (
@@ -482,6 +298,48 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
             )
             if line
         ],
+    }
+
+
+def _texts(data: dict[str, Any], fmt: _Formats, labels: dict[str, str], due: str) -> dict:
+    """Return the sentences built from the data: revisions, payment terms, the VAT notes."""
+    language = fmt.language
+    informal_de = language == "de" and data["buyer"]["form"] == "informal"
+    return {
+        "revisions_text": labels["revisions_text"].format(n=data.get("revisions_agreed", 0)),
+        "payment_terms_text": labels["payment_terms_text"].format(
+            days=data.get("payment_terms_days", 14)
+        ),
+        "pay_until_text": (labels["pay_until_du"] if informal_de else labels["pay_until"]).format(
+            date=due
+        ),
+        "small_business_note": SMALL_BUSINESS_NOTE[language] if data["is_vat_exempt"] else "",
+        "vat_note": VAT_NOTES.get(data.get("vat_treatment", ""), {}).get(language, ""),
+    }
+
+
+def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") -> dict[str, Any]:
+    """Return the template context: the data plus formatted money and dates in its language."""
+    language = data["buyer"]["language"]
+    labels = LABELS[language]
+    fmt = _Formats(language, data["currency"], data["buyer"].get("country", ""))
+    date = fmt.date
+    totals = data["totals"]
+    rates = _rates_display(totals, fmt, labels)
+    due = date(data.get("due_on", ""))
+    return {
+        "doc": data,
+        "labels": labels,
+        "language": language,
+        "is_draft": is_draft,
+        "logo": logo,
+        "lines": _lines_display(data, fmt, labels),
+        "rates": rates,
+        "show_rates": len(rates) > 1 or not data["is_vat_exempt"],
+        "net_total": fmt.money(totals["net"]),
+        "vat_total": fmt.money(totals["vat"]),
+        "gross_total": fmt.money(totals["gross"]),
+        **_address_lines(data["seller"], data["buyer"], language),
         "issued_on": date(data.get("issued_on", "")),
         "valid_until": date(data.get("valid_until", "")),
         "delivery_from": date(data.get("delivery_from", "")),
@@ -492,13 +350,5 @@ def document_context(data: dict[str, Any], *, is_draft: bool, logo: str = "") ->
             {"title": milestone["title"], "due_on": date(milestone["due_on"])}
             for milestone in data.get("milestones", [])
         ],
-        "revisions_text": labels["revisions_text"].format(n=data.get("revisions_agreed", 0)),
-        "payment_terms_text": labels["payment_terms_text"].format(
-            days=data.get("payment_terms_days", 14)
-        ),
-        "pay_until_text": (labels["pay_until_du"] if informal_de else labels["pay_until"]).format(
-            date=due
-        ),
-        "small_business_note": SMALL_BUSINESS_NOTE[language] if data["is_vat_exempt"] else "",
-        "vat_note": VAT_NOTES.get(data.get("vat_treatment", ""), {}).get(language, ""),
+        **_texts(data, fmt, labels, due),
     }

@@ -216,10 +216,9 @@ def _payment_means(settlement: etree._Element, seller: dict[str, Any], *, requir
         _el(bank, "ram:BICID", seller["bic"].strip())
 
 
-def _build(data: dict[str, Any], *, xrechnung: bool, buyer_reference: str = "") -> bytes:
-    currency = data["currency"]
-    totals = data["totals"]
-    root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
+def _header(root: etree._Element, data: dict[str, Any], *, xrechnung: bool) -> None:
+    """Write the document context (profile, XRechnung's business process) and the document:
+    number, type code, issue date and notes (the VAT exemption's note first)."""
     context = _el(root, "rsm:ExchangedDocumentContext")
     if xrechnung:
         process = _el(context, "ram:BusinessProcessSpecifiedDocumentContextParameter")
@@ -242,22 +241,12 @@ def _build(data: dict[str, Any], *, xrechnung: bool, buyer_reference: str = "") 
             note = _el(document, "ram:IncludedNote")
             _el(note, "ram:Content", text.strip())
 
-    transaction = _el(root, "rsm:SupplyChainTradeTransaction")
-    for index, line in enumerate(data["lines"], start=1):
-        _line(transaction, data, index, line)
 
-    agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
-    _text(agreement, "ram:BuyerReference", buyer_reference)
-    _party(agreement, "ram:SellerTradeParty", data["seller"], seller=True, contact=xrechnung)
-    home = party_country(data["seller"], home="")
-    _party(agreement, "ram:BuyerTradeParty", data["buyer"], seller=False, contact=False, home=home)
-
-    # BT-72: the date the service was delivered (the end of the delivery period).
-    delivered_on = data.get("delivery_to") or data.get("delivery_from") or data["issued_on"]
-    delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
-    event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
-    _date_el(event, "ram:OccurrenceDateTime", delivered_on)
-
+def _settlement(transaction: etree._Element, data: dict[str, Any], *, xrechnung: bool) -> None:
+    """Write the settlement: payment reference and means, VAT per rate, billing period, payment
+    terms, totals and the reference to the invoice a cancellation cancels."""
+    currency = data["currency"]
+    totals = data["totals"]
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     _el(settlement, "ram:PaymentReference", data["number"])
     _el(settlement, "ram:InvoiceCurrencyCode", currency)
@@ -292,6 +281,29 @@ def _build(data: dict[str, Any], *, xrechnung: bool, buyer_reference: str = "") 
             _date_el(
                 reference, "ram:FormattedIssueDateTime", data["cancels_issued_on"], qualified=True
             )
+
+
+def _build(data: dict[str, Any], *, xrechnung: bool, buyer_reference: str = "") -> bytes:
+    root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
+    _header(root, data, xrechnung=xrechnung)
+
+    transaction = _el(root, "rsm:SupplyChainTradeTransaction")
+    for index, line in enumerate(data["lines"], start=1):
+        _line(transaction, data, index, line)
+
+    agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
+    _text(agreement, "ram:BuyerReference", buyer_reference)
+    _party(agreement, "ram:SellerTradeParty", data["seller"], seller=True, contact=xrechnung)
+    home = party_country(data["seller"], home="")
+    _party(agreement, "ram:BuyerTradeParty", data["buyer"], seller=False, contact=False, home=home)
+
+    # BT-72: the date the service was delivered (the end of the delivery period).
+    delivered_on = data.get("delivery_to") or data.get("delivery_from") or data["issued_on"]
+    delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
+    _date_el(event, "ram:OccurrenceDateTime", delivered_on)
+
+    _settlement(transaction, data, xrechnung=xrechnung)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

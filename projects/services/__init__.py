@@ -5,7 +5,8 @@
 - ``change_requests``: log a change request, accept it or decline it with an alternative;
 - ``offers``: create, edit (a sent offer gets a new version), send, accept (the one acceptance,
   for the freelancer's button and the client portal), decline, expire;
-- ``invoices``: create, edit, issue, payments, cancel, delete;
+- ``invoices``: create, edit, issue, cancel, delete;
+- ``payments``: payments on invoices, one or a bank statement's thousands in one batch;
 - ``lines``: saving the edited lines of a draft offer or invoice;
 - ``numbering``: the gap-free number sequences.
 

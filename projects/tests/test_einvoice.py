@@ -31,6 +31,7 @@ from projects.einvoice.validation import (
 from projects.forms.invoices import InvoiceForm
 from projects.models import Invoice
 from projects.services import invoices as services
+from projects.services.payments import invoice_record_payment
 
 from .factories import InvoiceLineFactory, ProjectFactory
 
@@ -260,7 +261,7 @@ def test_a_partly_paid_invoice_keeps_its_e_invoice(alice: Any) -> None:
     """A payment recorded after issuing changes the status, never the issued document."""
     invoice = _issue(alice)
     before = invoice_xml(invoice.snapshot)
-    services.invoice_record_payment(
+    invoice_record_payment(
         invoice=invoice, amount=Decimal("300.00"), paid_on=ISSUED_ON + datetime.timedelta(days=3)
     )
     invoice.refresh_from_db()

@@ -15,7 +15,7 @@ from crm.models import AuditEntry
 from projects import events
 from projects.models import Invoice, Payment
 from projects.services import ProjectError
-from projects.services.invoices import PaymentIn, invoice_payments_record
+from projects.services.payments import PaymentIn, invoice_payments_record
 from timeline.models import Activity
 
 from .factories import InvoiceFactory, ProjectFactory

@@ -27,8 +27,6 @@ from projects.services.invoices import (
     invoice_create,
     invoice_delete,
     invoice_issue,
-    invoice_mark_paid,
-    invoice_record_payment,
 )
 from projects.services.offers import (
     offer_create,
@@ -37,6 +35,7 @@ from projects.services.offers import (
     offer_set_status,
     offers_expire,
 )
+from projects.services.payments import invoice_mark_paid, invoice_record_payment
 from projects.services.project import project_set_status
 from projects.services.scope import revision_log, scope_item_move
 from timeline.models import Activity

@@ -26,7 +26,7 @@ from ..selectors.invoices import (
     invoice_missing_details,
     invoices_for_list,
 )
-from ..services import ProjectError
+from ..services import ProjectError, payments
 from ..services import invoices as services
 from . import form_errors_to_messages, pdf_response, xml_response
 
@@ -163,7 +163,7 @@ def invoice_payment(request: HttpRequest, invoice_id: int) -> HttpResponse:
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
-            services.invoice_record_payment(invoice=invoice, **form.cleaned_data)
+            payments.invoice_record_payment(invoice=invoice, **form.cleaned_data)
             messages.success(request, _("Payment recorded."))
         except ProjectError as error:
             messages.error(request, str(error))
@@ -177,7 +177,7 @@ def invoice_payment(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_mark_paid(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = access_invoice(request.user, invoice_id)
     try:
-        services.invoice_mark_paid(invoice=invoice, paid_on=timezone.localdate())
+        payments.invoice_mark_paid(invoice=invoice, paid_on=timezone.localdate())
         messages.success(request, _("Marked as paid."))
     except ProjectError as error:
         messages.error(request, str(error))

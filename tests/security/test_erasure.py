@@ -47,8 +47,9 @@ from projects.models import (
     Project,
 )
 from projects.services.change_requests import change_request_accept, change_request_decline
-from projects.services.invoices import invoice_create, invoice_issue, invoice_record_payment
+from projects.services.invoices import invoice_create, invoice_issue
 from projects.services.offers import offer_create, offer_send
+from projects.services.payments import invoice_record_payment
 from projects.services.project import project_update
 from timetracking.models import TimeEntry
 from timetracking.services import entry_create
