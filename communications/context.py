@@ -101,18 +101,21 @@ def _invoices_context(
     invoice: Any, invoices: Iterable[Any], language: str, today: datetime.date
 ) -> dict[str, Any]:
     """Return the invoice (the first of ``invoices``, else ``invoice``), all of them and the
-    total due in their currency."""
+    total due, per currency."""
     invoice_rows = [invoice_context(item, language, today) for item in invoices]
     if invoice is not None and not invoice_rows:
         invoice_rows = [invoice_context(invoice, language, today)]
-    currency = invoice.currency if invoice is not None else "EUR"
-    if invoices:
-        currency = next(iter(invoices)).currency
-    total_due = sum((item.amount_due for item in (invoices or ([invoice] if invoice else []))), 0)
+    # One sum per currency ("1.190,00 € und 500,00 $"): amounts of different currencies are
+    # never added together.
+    due: dict[str, Any] = {}
+    for item in invoices or ([invoice] if invoice else []):
+        due[item.currency] = due.get(item.currency, 0) + item.amount_due
+    joiner = " und " if language == "de" else " and "
+    total_due = joiner.join(format_money(amount, code, language) for code, amount in due.items())
     return {
         "invoice": invoice_rows[0] if invoice_rows else {},
         "invoices": invoice_rows,
-        "total_due": format_money(total_due, currency, language) if invoice_rows else "",
+        "total_due": total_due if invoice_rows else "",
     }
 
 

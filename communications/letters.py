@@ -22,15 +22,18 @@ def reminder_letter_context(message: Message) -> dict[str, Any]:
     client = message.client
     profile = client.owner.profile_or_default
     items = list(message.reminder_items.select_related("invoice").order_by("invoice__due_on"))
-    total = sum((item.invoice.amount_due for item in items), Decimal(0))
+    # One total per currency: amounts of different currencies are never added together.
+    totals: dict[str, Decimal] = {}
+    for item in items:
+        currency = item.invoice.currency
+        totals[currency] = totals.get(currency, Decimal(0)) + item.invoice.amount_due
     return {
         "message": message,
         "client": client,
         "recipient_lines": client.letter_lines(home=profile.country.code),
         "profile": profile,
         "items": items,
-        "total": total,
-        "currency": items[0].invoice.currency if items else "EUR",
+        "totals": sorted(totals.items()),
         "language": client.language,
         "paragraphs": [p for p in message.body_text.split("\n\n") if p.strip()],
     }

@@ -36,7 +36,7 @@ def active_pauses(today: datetime.date) -> QuerySet[ReminderPause]:
 
 
 # Days the client gets to pay, from the day the reminder is written: a concrete date in the text.
-PAY_WITHIN_DAYS = {2: 7, 3: 10}
+PAY_WITHIN_DAYS = {1: 7, 2: 7, 3: 10}
 
 
 # When reminders listing an invoice went out: invoice id -> [(level, sent at), ...].
@@ -67,8 +67,8 @@ def reminder_facts(
     first (a text says "as I wrote on ..." only with these); ``pay_by``: the date to pay by.
     ``sent`` is ``reminders_sent_for`` loaded up front for many messages; without it, one query.
     """
-    if level == 1:  # nothing comes before the friendly note, and it sets no date: no query
-        return {"reminders_sent": [], "pay_by": None}
+    if level == 1:  # nothing comes before the friendly note: no query
+        return {"reminders_sent": [], "pay_by": today + datetime.timedelta(days=PAY_WITHIN_DAYS[1])}
     if sent is None:
         sent = reminders_sent_for(invoice.pk for invoice in invoices)
     days = {

@@ -342,3 +342,25 @@ def test_every_reminder_text_claims_only_the_reminders_sent(
         lowered = text.lower()
         for phrase in ("danke", "thank", "pdf", "nach erhalt", "after receiving", "within 10 days"):
             assert phrase not in lowered, phrase
+
+
+def test_it_never_adds_amounts_of_different_currencies(acme: Client) -> None:
+    """A client with a euro and a dollar invoice overdue: one sum per currency, in the mail and
+    in the final notice's letter."""
+    from communications.letters import reminder_letter_context
+
+    InvoiceFactory(project=ProjectFactory(client=acme), due_on=DUE, number="2026-0042")
+    InvoiceFactory(
+        project=ProjectFactory(client=acme, currency="USD"),
+        due_on=DUE,
+        number="2026-0043",
+        currency="USD",
+        total_gross=Decimal("500.00"),
+    )
+    assert plan(DUE + datetime.timedelta(days=3)) == 1
+    message = Message.objects.get()
+    assert "2.380,00" not in message.body_text and "1.690,00" not in message.body_text
+    assert "1.190,00\xa0€ und 500,00\xa0$" in message.body_text, message.body_text
+    assert "bis zum 12.11.2026" in message.body_text  # a concrete date, also in a first note
+    totals = dict(reminder_letter_context(message)["totals"])
+    assert totals == {"EUR": Decimal("1190.00"), "USD": Decimal("500.00")}
