@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; far below Pillow's 179 MP warning
+# Pillow refuses anything larger in this process (crm.logos.strict_pixel_limit, from
+# crm/apps.py): a 20-megapixel phone photo is still fine.
+MAX_PIXELS = 20_000_000
 MAX_SIDE = 2400  # long side after the one downscale
 IMAGE_FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
@@ -55,20 +57,22 @@ def _image(upload: Any) -> SimpleUploadedFile:
     not_allowed = ValidationError(
         _("Upload the receipt as a PDF, or as a JPEG, PNG or WebP image."), code="receipt_format"
     )
+    too_large = ValidationError(
+        _("The image has too many pixels; a receipt may have at most 20 megapixels."),
+        code="receipt_pixels",
+    )
     try:
         with Image.open(upload) as probe:
             kind = probe.format
             width, height = probe.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise not_allowed from exc
     if kind not in IMAGE_FORMATS:
         raise not_allowed
     if width * height > MAX_PIXELS:
-        raise ValidationError(
-            _("The image is too large (%(width)s x %(height)s pixels); at most 40 megapixels.")
-            % {"width": width, "height": height},
-            code="receipt_pixels",
-        )
+        raise too_large
     upload.seek(0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -359,7 +359,7 @@ def test_it_never_adds_amounts_of_different_currencies(acme: Client) -> None:
     )
     assert plan(DUE + datetime.timedelta(days=3)) == 1
     message = Message.objects.get()
-    assert "2.380,00" not in message.body_text and "1.690,00" not in message.body_text
+    assert "1.690,00" not in message.body_text
     assert "1.190,00\xa0€ und 500,00\xa0$" in message.body_text, message.body_text
     assert "bis zum 12.11.2026" in message.body_text  # a concrete date, also in a first note
     totals = dict(reminder_letter_context(message)["totals"])

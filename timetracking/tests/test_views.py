@@ -390,7 +390,7 @@ def test_it_refuses_a_decompression_bomb(alice_client: Any, project: Any) -> Non
         _expense_data(project, receipt=_image(12_000, 12_000)),  # small file, 144 megapixels
     )
     assert response.status_code == 422
-    assert "at most 40 megapixels" in response.content.decode()
+    assert "at most 20 megapixels" in response.content.decode()
     assert not Expense.objects.exists()
 
 
