@@ -54,6 +54,18 @@ def test_it_signs_up_logs_in_and_switches_to_german(page, live_server, mailoutbo
         "aria-pressed", "true"
     )
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    # The longer German labels (and the timer menu, loaded by htmx) wrap inside the dark
+    # navigation bar instead of pushing "Abmelden" past its edge onto the light page.
+    expect(page.locator("#timer-nav #timer-menu")).to_be_visible()
+    inside = page.evaluate(
+        """() => {
+          const nav = document.querySelector("nav.navbar").getBoundingClientRect();
+          const out = document.querySelector('form[action="/accounts/logout/"] button')
+            .getBoundingClientRect();
+          return out.right <= nav.right && out.bottom <= nav.bottom && out.left >= nav.left;
+        }"""
+    )
+    assert inside
     assert User.objects.get(email="carla@example.com").profile.language == "de"
     # No CSP violation or script error on the way.
     assert console_errors == []
