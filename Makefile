@@ -50,6 +50,7 @@ test: setup tools
 
 ## make faults: the long fault-injection runs (PostgreSQL and Redis restarts, 1,000 messages
 ## with worker kills, SMTP faults at volume); prints the counts for docs/reliability.md.
+## The long run of the communications simulation is its own target: `make simulate`.
 faults: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdef
 faults: setup
 	eval "$$($(PY) scripts/services.py)"; \

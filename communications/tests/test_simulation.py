@@ -36,6 +36,7 @@ from clients.models import Client
 from clients.tests.factories import ClientFactory
 from communications import services as comms
 from communications.dispatch import messages_dispatch
+from communications.invoice_mail import invoice_send
 from communications.models import (
     AUTOMATIC_KINDS,
     ROUTINE_KINDS,
@@ -61,9 +62,15 @@ from projects.services.change_requests import (
     change_request_decline,
     change_request_log,
 )
-from projects.services.invoices import invoice_mark_paid, invoice_record_payment
+from projects.services.invoices import (
+    invoice_cancel,
+    invoice_create,
+    invoice_mark_paid,
+    invoice_record_payment,
+)
 from projects.services.project import project_set_status
 from projects.services.scope import milestone_update
+from projects.tests.factories import InvoiceLineFactory
 from tests.factories import make_invoice, make_offer
 
 from .factories import MilestoneFactory, ProjectFactory
@@ -83,7 +90,7 @@ PENDING = {
 UNPAID = {Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID}
 ENDED = {Project.Status.CLOSED, Project.Status.CANCELLED}
 
-EXAMPLES = int(os.environ.get("SIMULATION_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("SIMULATION_EXAMPLES", "6"))
 STEPS = int(os.environ.get("SIMULATION_STEPS", "20"))
 
 # What the runs sent, by kind (printed at the end; the short run asserts the engine spoke).
@@ -263,6 +270,28 @@ class RealLife(RuleBasedStateMachine):
                 due_on=today + datetime.timedelta(days=due_in),
             )
         )
+
+    @rule(n=pick)
+    def invoice_issued_and_sent(self, n: int) -> None:
+        """A real invoice: created, issued and its mail drafted ("issue and send")."""
+        project = self.of(Project, n, status=Project.Status.ACTIVE)
+        if project is None:
+            return
+
+        def issue() -> None:
+            invoice = invoice_create(project=project, actor=self.owner)
+            invoice.lines.all().delete()
+            InvoiceLineFactory(invoice=invoice, description="Design", quantity=4, unit_price="95")
+            invoice_send(invoice=invoice, actor=self.owner)
+
+        self.act(issue)
+
+    @rule(n=pick)
+    def invoice_cancelled(self, n: int) -> None:
+        """Cancel an issued invoice (one with lines: its cancellation is a real document)."""
+        invoice = self.of(Invoice, n, status__in=UNPAID, lines__isnull=False)
+        if invoice is not None:
+            self.act(lambda: invoice_cancel(invoice=invoice, actor=self.owner))
 
     @rule(n=pick, on_invoice=st.booleans(), days=st.none() | st.integers(0, 30))
     def mahnstopp(self, n: int, on_invoice: bool, days: int | None) -> None:
@@ -479,7 +508,7 @@ class RealLife(RuleBasedStateMachine):
         new = list(
             Message.objects.filter(owner=self.owner, status=Message.Status.SENT)
             .exclude(pk__in=self.sent_seen)
-            .select_related("client", "project", "milestone")
+            .select_related("client", "project", "milestone", "invoice")
         )
         today = self.today()
         for message in new:
@@ -494,6 +523,9 @@ class RealLife(RuleBasedStateMachine):
                 self.check_reminder(message, today)
             if message.kind == Message.Kind.STATUS_UPDATE:
                 self.check_status_update(message, today)
+            if message.kind == Message.Kind.INVOICE_SENT:
+                assert message.invoice.status != Invoice.Status.CANCELLED, message.invoice.number
+                assert message.invoice.number in message.body_text
             if message.kind == Message.Kind.DELAY_NOTICE:
                 milestone = message.milestone
                 assert milestone.done_on is None
