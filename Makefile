@@ -10,7 +10,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-pass-2026
 export DEMO_USER DEMO_PASSWORD
 
-.PHONY: setup run test faults lint format bench load messages makemessages clean screenshot tools
+.PHONY: setup run test faults simulate lint format bench load messages makemessages clean screenshot tools
 
 # The Nu HTML Checker for the browser tests (tests/a11y.py): 32 MB, so fetched with npm into
 # .tools/ (git-ignored) instead of committed. --ignore-scripts: its install script would
@@ -50,6 +50,7 @@ test: setup tools
 
 ## make faults: the long fault-injection runs (PostgreSQL and Redis restarts, 1,000 messages
 ## with worker kills, SMTP faults at volume); prints the counts for docs/reliability.md.
+## The long run of the communications simulation is its own target: `make simulate`.
 faults: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdef
 faults: setup
 	eval "$$($(PY) scripts/services.py)"; \
@@ -87,3 +88,13 @@ screenshot: $(VENV)/.installed
 
 clean:
 	rm -rf .celery .cache staticfiles .pytest_cache db.sqlite3
+
+## make simulate: the long run of "a month of real life" (communications/tests/test_simulation.py):
+## SIMULATION_EXAMPLES runs of SIMULATION_STEPS random events each, invariants after every step.
+SIMULATION_EXAMPLES ?= 150
+SIMULATION_STEPS ?= 40
+simulate: export SECRET_KEY ?= test-only-secret-key-not-for-production-0123456789abcdef
+simulate: setup
+	eval "$$($(PY) scripts/services.py)"; \
+	SIMULATION_EXAMPLES=$(SIMULATION_EXAMPLES) SIMULATION_STEPS=$(SIMULATION_STEPS) \
+	$(PY) -m pytest communications/tests/test_simulation.py -q -s -p no:randomly --durations=1

@@ -57,8 +57,9 @@ def invoice_reminders_sync(*, invoices: list[Invoice], **kwargs: Any) -> None:
 
 
 def cancelled_invoice_reminders_sync(*, invoice: Invoice, **kwargs: Any) -> None:
-    """Cancel the unsent reminders of a cancelled invoice."""
+    """Cancel the unsent reminders and the unsent invoice mails of a cancelled invoice."""
     reminders_sync_for_invoices(invoices=[invoice])
+    services.invoice_mails_withdraw(invoice=invoice)
 
 
 def client_paused_hold(*, client: Client, new: str, **kwargs: Any) -> None:

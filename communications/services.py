@@ -375,6 +375,22 @@ def project_messages_withdraw(*, project: Any) -> int:
     )
 
 
+def invoice_mails_withdraw(*, invoice: Any) -> int:
+    """Cancel the unsent mails of a cancelled invoice: a client never gets "here is your
+    invoice" for one that no longer stands. Safe to run twice; returns how many were withdrawn.
+    """
+    return Message.objects.filter(
+        invoice_id=invoice.pk,
+        kind=Message.Kind.INVOICE_SENT,
+        status__in=list(PENDING_STATUSES),
+    ).update_of_owner(
+        invoice.owner_id,
+        status=Message.Status.CANCELLED,
+        held_reason="Withdrawn: the invoice was cancelled.",
+        updated_at=timezone.now(),
+    )
+
+
 def wrap_up_draft(*, project: Any) -> Message:
     """Draft the wrap-up of a closed project in the client's tone: thanks, what was delivered,
     what was learned, an open door. Always a draft. Safe to run twice (one per project)."""

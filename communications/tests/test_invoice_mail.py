@@ -119,6 +119,15 @@ def test_it_refuses_a_cancelled_invoice(alice_client: Any, alice: Any, acme: Cli
     assert Message.objects.filter(invoice=invoice).count() == 1
 
 
+def test_cancelling_the_invoice_withdraws_its_unsent_mail(alice: Any, acme: Client) -> None:
+    """Found by the simulation: the mail of a cancelled invoice went out after approval."""
+    invoice = _draft_invoice(acme)
+    message, _issued, _created = invoice_send(invoice=invoice, actor=alice)
+    invoice_cancel(invoice=invoice, actor=alice)
+    message.refresh_from_db()
+    assert message.status == Message.Status.CANCELLED
+
+
 def test_the_invoice_page_offers_issue_and_send(
     alice_client: Any, alice: Any, acme: Client
 ) -> None:
