@@ -62,12 +62,8 @@ from projects.services.change_requests import (
     change_request_decline,
     change_request_log,
 )
-from projects.services.invoices import (
-    invoice_cancel,
-    invoice_create,
-    invoice_mark_paid,
-    invoice_record_payment,
-)
+from projects.services.invoices import invoice_cancel, invoice_create
+from projects.services.payments import invoice_mark_paid, invoice_record_payment
 from projects.services.project import project_set_status
 from projects.services.scope import milestone_update
 from projects.tests.factories import InvoiceLineFactory
