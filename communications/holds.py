@@ -96,16 +96,10 @@ def messages_hold_paused_before_sending(
     for message in messages:
         if not pause_holds(message.client, message.kind):
             continue
-        updated = Message.objects.filter(
-            pk=message.pk, status=Message.Status.SENDING, claimed_at=message.claimed_at
-        ).update_of_owner(
-            message.owner_id,
-            status=Message.Status.HELD,
-            held_from=Message.Status.SCHEDULED,
+        updated = message.hold_claimed(
+            reason=paused_reason(message.owner.profile_or_default.language),
+            now=now,
             held_by_pause=True,
-            held_reason=paused_reason(message.owner.profile_or_default.language),
-            attempts=F("attempts") - 1,
-            updated_at=now,
         )
         if updated:
             held.add(message.pk)

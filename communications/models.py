@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -19,6 +19,16 @@ class MessageQuerySet(OwnedQuerySet):
     def due(self, now: datetime.datetime) -> MessageQuerySet:
         """Return the scheduled messages whose send time has come."""
         return self.filter(status=Message.Status.SCHEDULED, send_after__lte=now)
+
+    def withdraw(self, *, reason: str, now: datetime.datetime, owner_id: int | None = None) -> int:
+        """Cancel the messages nobody has sent yet (draft, scheduled, held), saying why; return
+        how many. Sent ones are history and stay. Safe to run twice. ``owner_id``: the rows
+        are known to be one freelancer's (``update_of_owner``)."""
+        pending = self.filter(status__in=list(PENDING_STATUSES))
+        changes = {"status": Message.Status.CANCELLED, "held_reason": reason, "updated_at": now}
+        if owner_id is None:
+            return pending.update(**changes)
+        return pending.update_of_owner(owner_id, **changes)
 
 
 class Message(OwnedModel):
@@ -170,6 +180,25 @@ class Message(OwnedModel):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.HELD}
+
+    def hold_claimed(self, *, reason: str, now: datetime.datetime, **marks: Any) -> bool:
+        """Hold this message the dispatcher has claimed, before it is sent; return whether it
+        was held. The conditional UPDATE (still ``sending``, still this claim) leaves alone a
+        row the sweeper took back meanwhile; the claim's attempt is given back. ``marks``: what
+        held it (``held_by_pause``, ``held_by_reply``)."""
+        return bool(
+            Message.objects.filter(
+                pk=self.pk, status=Message.Status.SENDING, claimed_at=self.claimed_at
+            ).update_of_owner(
+                self.owner_id,
+                status=Message.Status.HELD,
+                held_from=Message.Status.SCHEDULED,
+                held_reason=reason,
+                attempts=models.F("attempts") - 1,
+                updated_at=now,
+                **marks,
+            )
+        )
 
     @property
     def is_pending(self) -> bool:

@@ -229,16 +229,8 @@ def messages_hold_before_sending(messages: list[Message], *, now: datetime.datet
         days = rules[message.owner_id].reply_pause_days
         if reply.created_at < message.created_at and not in_pause(reply, days=days, now=now):
             continue
-        updated = Message.objects.filter(
-            pk=message.pk, status=Message.Status.SENDING, claimed_at=message.claimed_at
-        ).update_of_owner(
-            message.owner_id,
-            status=Message.Status.HELD,
-            held_reason=hold_reason(reply=reply, owner=message.owner),
-            held_by_reply=reply,
-            held_from=Message.Status.SCHEDULED,
-            attempts=F("attempts") - 1,
-            updated_at=now,
+        updated = message.hold_claimed(
+            reason=hold_reason(reply=reply, owner=message.owner), now=now, held_by_reply=reply
         )
         if updated:
             held.add(message.pk)

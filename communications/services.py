@@ -364,14 +364,9 @@ def project_messages_withdraw(*, project: Any) -> int:
     returns how many messages were withdrawn.
     """
     return Message.objects.filter(
-        project_id=project.pk,
-        kind__in=[Message.Kind.STATUS_UPDATE, Message.Kind.DELAY_NOTICE],
-        status__in=list(PENDING_STATUSES),
-    ).update_of_owner(
-        project.owner_id,
-        status=Message.Status.CANCELLED,
-        held_reason="Withdrawn: the project has ended.",
-        updated_at=timezone.now(),
+        project_id=project.pk, kind__in=[Message.Kind.STATUS_UPDATE, Message.Kind.DELAY_NOTICE]
+    ).withdraw(
+        reason="Withdrawn: the project has ended.", now=timezone.now(), owner_id=project.owner_id
     )
 
 
@@ -379,15 +374,10 @@ def invoice_mails_withdraw(*, invoice: Any) -> int:
     """Cancel the unsent mails of a cancelled invoice: a client never gets "here is your
     invoice" for one that no longer stands. Safe to run twice; returns how many were withdrawn.
     """
-    return Message.objects.filter(
-        invoice_id=invoice.pk,
-        kind=Message.Kind.INVOICE_SENT,
-        status__in=list(PENDING_STATUSES),
-    ).update_of_owner(
-        invoice.owner_id,
-        status=Message.Status.CANCELLED,
-        held_reason="Withdrawn: the invoice was cancelled.",
-        updated_at=timezone.now(),
+    return Message.objects.filter(invoice_id=invoice.pk, kind=Message.Kind.INVOICE_SENT).withdraw(
+        reason="Withdrawn: the invoice was cancelled.",
+        now=timezone.now(),
+        owner_id=invoice.owner_id,
     )
 
 

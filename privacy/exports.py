@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import zipfile
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -239,7 +240,7 @@ def _other_owned_models(user: Any) -> dict[str, str]:
     secrets = {Mailbox: {"password_token", "fetch_token"}}
     skipped = {Blob}
     for config in apps.get_app_configs():
-        if not config.path.startswith(str(settings.BASE_DIR)):
+        if Path(config.path).parent != settings.BASE_DIR:  # the product's apps, not libraries
             continue
         for model in config.get_models():
             if model in known or model in skipped or model._meta.abstract:

@@ -28,7 +28,7 @@ from projects.models import Milestone, Project
 from timetracking.forecasts import hours_forecast_ids
 
 from ..context import date_text
-from ..models import PENDING_STATUSES, Message
+from ..models import Message
 from ..rules import rules_for
 from .base import (
     PLAN_LIMIT,
@@ -104,13 +104,9 @@ def delay_notices_withdraw(
     history and stay. Safe to run twice.
     """
     return (
-        notices.filter(kind=Message.Kind.DELAY_NOTICE, status__in=list(PENDING_STATUSES))
+        notices.filter(kind=Message.Kind.DELAY_NOTICE)
         .exclude(_still_true(today))
-        .update(
-            status=Message.Status.CANCELLED,
-            held_reason=WITHDRAWN,
-            updated_at=now,
-        )
+        .withdraw(reason=WITHDRAWN, now=now)
     )
 
 

@@ -137,10 +137,8 @@ def reminders_rerender(messages: QuerySet[Message], *, now: datetime.datetime) -
     # Messages left without invoices (all paid, say, by one bank statement): one UPDATE.
     empty = [message.pk for message in messages if not message.reminder_items.all()]
     if empty:
-        Message.objects.filter(pk__in=empty, status__in=list(PENDING_STATUSES)).update(
-            status=Message.Status.CANCELLED,
-            held_reason="No unpaid invoice left to remind of.",
-            updated_at=now,
+        Message.objects.filter(pk__in=empty).withdraw(
+            reason="No unpaid invoice left to remind of.", now=now
         )
     overrides = overrides_for({message.owner_id for message in messages})
     sent = reminders_sent_for(
